@@ -1,0 +1,40 @@
+//! The CLI's error: one message for the user and an exit code (2 for bad input).
+
+use std::fmt;
+
+use agent_stack_config::ConfigErrors;
+
+#[derive(Debug)]
+pub enum CliError {
+    /// The configuration is invalid; exit 2.
+    Config(ConfigErrors),
+    /// The configuration was invalid and the command already printed the problems; exit 2.
+    ConfigReported,
+    /// A flag or file the user gave is unusable; exit 2.
+    Input(String),
+    /// Anything else (e.g. writing output failed); exit 1.
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_) | CliError::ConfigReported | CliError::Input(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+
+    pub fn already_reported(&self) -> bool {
+        matches!(self, CliError::ConfigReported)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Config(e) => write!(f, "{}", e.to_string().trim_end()),
+            CliError::ConfigReported => f.write_str("invalid configuration"),
+            CliError::Input(m) | CliError::Failed(m) => f.write_str(m),
+        }
+    }
+}

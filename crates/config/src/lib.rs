@@ -1,0 +1,36 @@
+//! Stack parameters of agent-stack: the same keys, defaults and environment overrides as
+//! agent-aws-stack, parsed in two stages (raw strings → typed [`Config`]) with every error collected.
+//!
+//! Pure: the caller reads the config file and passes the environment in.
+
+mod config;
+mod contract;
+mod error;
+mod fields;
+pub mod keys;
+mod overrides;
+mod raw;
+mod syntax;
+mod types;
+
+pub use config::{AgentSettings, AsgSettings, Config, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME};
+pub use contract::AgentConfigParameter;
+pub use error::{ConfigError, ConfigErrors};
+pub use fields::Choice;
+pub use raw::{ConfigFile, RawConfig, Resolved, Source};
+pub use types::*;
+
+/// Environment variable naming the config file, as in agent-aws-stack.
+pub const CONFIG_FILE_ENV: &str = "SEMAPHORE_AGENT_STACK_CONFIG";
+
+/// Merges file and environment and validates the result.
+pub fn load<I, K, V>(file: Option<ConfigFile<'_>>, env: I) -> Result<(RawConfig, Config), ConfigErrors>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let raw = RawConfig::from_sources(file, env);
+    let config = Config::try_from(&raw)?;
+    Ok((raw, config))
+}

@@ -1,0 +1,113 @@
+//! The Auto Scaling group, and for macOS the dedicated-host resource group it launches into.
+
+use agent_stack_config::{Choice, Config, Placement};
+use serde_json::{json, Value};
+
+use crate::cfn::{get_att, ref_, resource, sub, tag_list, with_tags};
+use crate::ids;
+use crate::Template;
+
+pub fn add(t: &mut Template, config: &Config) {
+    if let Some(group) = host_resource_group(config) {
+        t.add(ids::HOST_RESOURCE_GROUP, group);
+    }
+    t.add(ids::AUTO_SCALING_GROUP, auto_scaling_group(config));
+}
+
+fn auto_scaling_group(config: &Config) -> Value {
+    let asg = &config.asg;
+    let d = &asg.distribution;
+    let mut distribution = json!({
+        "OnDemandBaseCapacity": d.on_demand_base_capacity,
+        "OnDemandPercentageAboveBaseCapacity": d.on_demand_percentage_above_base,
+    });
+    if let Some(s) = d.on_demand_allocation_strategy {
+        distribution["OnDemandAllocationStrategy"] = json!(s.as_str());
+    }
+    if let Some(s) = d.spot_allocation_strategy {
+        distribution["SpotAllocationStrategy"] = json!(s.as_str());
+    }
+    let mut launch_template = json!({
+        "LaunchTemplateSpecification": {
+            "LaunchTemplateId": ref_(ids::LAUNCH_TEMPLATE),
+            "Version": get_att(ids::LAUNCH_TEMPLATE, "LatestVersionNumber"),
+        }
+    });
+    let overrides: Vec<Value> = match &config.mac {
+        Some(mac) => mac.families.iter().map(|f| json!({ "InstanceType": format!("{f}.metal") })).collect(),
+        None => asg.launch_template_overrides.clone(),
+    };
+    if !overrides.is_empty() {
+        launch_template["Overrides"] = Value::Array(overrides);
+    }
+
+    let mut tags = vec![json!({ "Key": "application", "PropagateAtLaunch": true, "Value": "semaphore-agent" })];
+    tags.extend(config.tags.iter().map(|t| json!({ "Key": t.key, "PropagateAtLaunch": true, "Value": t.value })));
+
+    let mut props = json!({
+        "CapacityRebalance": asg.capacity_rebalance,
+        "Cooldown": "60",
+        "MaxSize": asg.max_size.to_string(),
+        "MinSize": asg.min_size.to_string(),
+        "MixedInstancesPolicy": { "InstancesDistribution": distribution, "LaunchTemplate": launch_template },
+        "NewInstancesProtectedFromScaleIn": asg.new_instances_protected_from_scale_in,
+        "Tags": tags,
+    });
+    match &config.placement {
+        Placement::DefaultVpc { zones } if zones.is_empty() => props["AvailabilityZones"] = json!({ "Fn::GetAZs": "" }),
+        Placement::DefaultVpc { zones } => props["AvailabilityZones"] = json!(zones),
+        Placement::Vpc { subnets, .. } => props["VPCZoneIdentifier"] = json!(subnets),
+    }
+    if let Some(desired) = asg.desired {
+        props["DesiredCapacity"] = json!(desired.to_string());
+    }
+    if let Some(lifetime) = asg.max_instance_lifetime {
+        props["MaxInstanceLifetime"] = json!(lifetime);
+    }
+    if !asg.metrics.is_empty() {
+        let metrics: Vec<&str> = asg.metrics.iter().map(|m| m.as_str()).collect();
+        props["MetricsCollection"] = json!([{ "Granularity": "1Minute", "Metrics": metrics }]);
+    }
+    resource("AWS::AutoScaling::AutoScalingGroup", props)
+}
+
+fn host_resource_group(config: &Config) -> Option<Value> {
+    let mac = config.mac.as_ref()?;
+    let hosts: Vec<Value> = mac
+        .dedicated_hosts
+        .iter()
+        .map(|h| sub(format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:dedicated-host/{h}")))
+        .collect();
+    let group = resource(
+        "AWS::ResourceGroups::Group",
+        json!({
+            "Configuration": [
+                {
+                    "Parameters": [
+                        { "Name": "allowed-host-based-license-configurations", "Values": [mac.license_configuration_arn] },
+                        { "Name": "allowed-host-families", "Values": mac.families },
+                        { "Name": "auto-allocate-host", "Values": [mac.auto_allocate.to_string()] },
+                        { "Name": "auto-release-host", "Values": [mac.auto_release.to_string()] },
+                        { "Name": "auto-host-recovery", "Values": ["true"] },
+                    ],
+                    "Type": "AWS::EC2::HostManagement",
+                },
+                {
+                    "Parameters": [
+                        { "Name": "allowed-resource-types", "Values": ["AWS::EC2::Host"] },
+                        { "Name": "deletion-protection", "Values": ["UNLESS_EMPTY"] },
+                    ],
+                    "Type": "AWS::ResourceGroups::Generic",
+                },
+            ],
+            "Name": config.stack_name,
+            "Resources": hosts,
+        }),
+    );
+    Some(with_tags(group, tag_list(&config.tags)))
+}
+
+/// ARN of the host resource group, for outputs and `destroy`'s hints.
+pub fn host_resource_group_arn() -> Value {
+    get_att(ids::HOST_RESOURCE_GROUP, "Arn")
+}
