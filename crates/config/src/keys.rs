@@ -118,7 +118,7 @@ pub const PARAMETERS: &[Parameter] = &[
     p(OVERPROVISION_STRATEGY, Some("none"), "none, number or percentage"),
     p(OVERPROVISION_FACTOR, Some("0"), "extra agents (number) or percent of jobs (percentage); at least 1 unless none"),
     p(USE_IPV6, Some("false"), "one IPv6 address per instance"),
-    p(ALLOW_PUBLIC_SUBNET, Some("false"), "allow the scaler Lambda in a public subnet"),
+    p(ALLOW_PUBLIC_SUBNET, Some("false"), "accepted for compatibility; no effect (the scaler uses SEMAPHORE_AGENT_SUBNETS as given)"),
     p(ON_DEMAND_BASE_CAPACITY, Some("0"), "instances always on-demand"),
     p(ON_DEMAND_PERCENTAGE_ABOVE_BASE, Some("100"), "percent on-demand above the base; 100 = no spot"),
     p(ON_DEMAND_ALLOCATION_STRATEGY, None, "lowest-price or prioritized"),

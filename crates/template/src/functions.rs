@@ -124,7 +124,7 @@ fn add_scaler(t: &mut Template, config: &Config) {
         managed.push(iam::aws_managed("service-role/AWSLambdaVPCAccessExecutionRole"));
         t.add(
             ids::SCALER_SECURITY_GROUP,
-            with_tags(
+            depends_on(with_tags(
                 resource(
                     "AWS::EC2::SecurityGroup",
                     json!({
@@ -135,7 +135,7 @@ fn add_scaler(t: &mut Template, config: &Config) {
                     }),
                 ),
                 tag_list(&config.tags),
-            ),
+            ), &[f.role]),
         );
     }
     t.add(f.role, depends_on(iam::role(config, "lambda.amazonaws.com", managed), &[ids::AUTO_SCALING_GROUP]));

@@ -57,7 +57,8 @@ fn ssh_keys_parameter(config: &Config) -> Value {
 /// The agents' settings; the token itself stays in its own SecureString parameter.
 pub fn agent_config(config: &Config) -> AgentConfigParameter {
     AgentConfigParameter {
-        endpoint: config.endpoint.configured.clone(),
+        // The agent adds the scheme itself, so it gets host[:port] even when a URL was configured.
+        endpoint: config.endpoint.authority.clone(),
         agent_token_parameter_name: config.token_parameter_name.clone(),
         ssh_keys_parameter_name: config.ssh_keys_parameter_name(),
         disconnect_after_job: config.agent.disconnect_after_job.to_string(),

@@ -1,0 +1,166 @@
+//! The `agent-stack` binary as users run it: exit codes, output and files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    // Tests must not pick up a config or overrides from the developer's environment.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SEMAPHORE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
+    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("agent-stack-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+const MIN: &str = r#"{"SEMAPHORE_AGENT_STACK_NAME":"test-stack","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"test-token","SEMAPHORE_ORGANIZATION":"test"}"#;
+
+#[test]
+fn validate_accepts_every_example_and_marks_defaults() {
+    for example in ["linux", "linux-spot-arm64", "windows", "macos", "static"] {
+        let path = repo().join(format!("examples/{example}.json"));
+        let (code, out, err) = run(bin().args(["validate", "--config"]).arg(&path));
+        assert_eq!(code, 0, "{example}: {err}");
+        assert!(out.starts_with("configuration is valid"), "{example}: {out}");
+        assert!(out.contains("(default)") && out.contains("(file)"), "{example}: {out}");
+    }
+}
+
+#[test]
+fn validate_reports_every_problem_with_exit_code_2() {
+    let path = temp_file(
+        "bad.json",
+        r#"{"SEMAPHORE_AGENT_STACK_NAME":"1bad","SEMAPHORE_AGENT_OS":"linux","SEMAPHORE_AGENT_INSTANCE_TPYE":"c5.large","SEMAPHORE_AGENT_USE_IPV6":"yes"}"#,
+    );
+    let (code, out, err) = run(bin().args(["validate", "--config"]).arg(&path));
+    assert_eq!(code, 2, "{out}{err}");
+    for needle in [
+        "SEMAPHORE_AGENT_STACK_NAME",
+        "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME",
+        "SEMAPHORE_ENDPOINT",
+        "SEMAPHORE_AGENT_OS",
+        "did you mean SEMAPHORE_AGENT_INSTANCE_TYPE?",
+        "SEMAPHORE_AGENT_USE_IPV6: \"yes\" is not allowed; expected true or false",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn validate_json_output_for_scripts() {
+    let path = temp_file("min.json", MIN);
+    let (code, out, _) = run(bin().args(["validate", "--output", "json", "--config"]).arg(&path));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["valid"], true);
+    let os = v["parameters"].as_array().and_then(|ps| ps.iter().find(|p| p["name"] == "SEMAPHORE_AGENT_OS")).cloned();
+    assert_eq!(os, Some(serde_json::json!({ "name": "SEMAPHORE_AGENT_OS", "value": "ubuntu-focal", "source": "default" })));
+
+    let bad = temp_file("bad-json.json", r#"{"SEMAPHORE_AGENT_STACK_NAME":"x"}"#);
+    let (code, out, _) = run(bin().args(["validate", "--output", "json", "--config"]).arg(&bad));
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["valid"], false);
+    assert!(v["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["parameter"] == "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME")));
+}
+
+#[test]
+fn config_file_from_environment_and_overrides() {
+    let path = temp_file("env.json", MIN);
+    let (code, out, err) = run(bin()
+        .args(["validate"])
+        .env("SEMAPHORE_AGENT_STACK_CONFIG", &path)
+        .env("SEMAPHORE_AGENT_INSTANCE_TYPE", "c6i.large"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("c6i.large  (environment)"), "{out}");
+}
+
+#[test]
+fn missing_config_file_is_bad_input() {
+    let (code, _, err) = run(bin().args(["validate", "--config", "/nonexistent/config.json"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read config file /nonexistent/config.json"), "{err}");
+}
+
+#[test]
+fn synth_is_deterministic_and_writes_files() {
+    let path = repo().join("examples/linux.json");
+    let (code, first, err) = run(bin().args(["synth", "--config"]).arg(&path));
+    assert_eq!(code, 0, "{err}");
+    let (_, second, _) = run(bin().args(["synth", "--config"]).arg(&path));
+    assert_eq!(first, second);
+    let out = std::env::temp_dir().join(format!("agent-stack-cli-{}-template.json", std::process::id()));
+    let (code, stdout, _) = run(bin().args(["synth", "--config"]).arg(&path).arg("-o").arg(&out));
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&out).unwrap_or_default(), first);
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v["Resources"]["autoScalingGroup"].is_object());
+}
+
+#[test]
+fn synth_refuses_invalid_config_and_flags() {
+    let bad = temp_file("synth-bad.json", r#"{"SEMAPHORE_AGENT_STACK_NAME":"x"}"#);
+    let (code, out, _) = run(bin().args(["synth", "--config"]).arg(&bad));
+    assert_eq!((code, out.as_str()), (2, ""));
+    let good = temp_file("synth-good.json", MIN);
+    let (code, _, err) = run(bin().args(["synth", "--image-id", "ubuntu", "--config"]).arg(&good));
+    assert_eq!(code, 2);
+    assert!(err.contains("--image-id"), "{err}");
+    let (code, _, _) = run(bin().args(["synth", "--lambda-arch", "sparc", "--config"]).arg(&good));
+    assert_eq!(code, 2);
+}
+
+/// cfn-lint on the template of every example and reference config: no errors (warnings allowed).
+/// Runs when cfn-lint is installed; CI sets AGENT_STACK_REQUIRE_CFN_LINT=1 so it cannot be skipped.
+#[test]
+fn cfn_lint_finds_no_errors_in_synthesized_templates() {
+    let required = std::env::var_os("AGENT_STACK_REQUIRE_CFN_LINT").is_some();
+    if Command::new("cfn-lint").arg("--version").output().is_err() {
+        assert!(!required, "cfn-lint is required (AGENT_STACK_REQUIRE_CFN_LINT) but not installed");
+        eprintln!("cfn-lint not installed: skipped (pip install -r requirements-dev.txt)");
+        return;
+    }
+    let reference = repo().join("../shared/reference/agent-aws-stack");
+    let mut configs: Vec<PathBuf> = ["linux", "linux-spot-arm64", "windows", "macos", "static"]
+        .iter()
+        .map(|e| repo().join(format!("examples/{e}.json")))
+        .collect();
+    if reference.is_dir() {
+        configs.extend(["linux-min", "linux-full", "windows", "macos", "static"].iter().map(|n| reference.join(format!("{n}.config.json"))));
+    } else {
+        assert!(!required, "reference configs not found at {}", reference.display());
+    }
+    let dir = std::env::temp_dir().join(format!("agent-stack-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut templates = Vec::new();
+    for (i, config) in configs.iter().enumerate() {
+        let out = dir.join(format!("{i}-{}", config.file_name().and_then(|n| n.to_str()).unwrap_or("t")));
+        let (code, _, err) = run(bin().args(["synth", "--config"]).arg(config).arg("-o").arg(&out));
+        assert_eq!(code, 0, "{}: {err}", config.display());
+        templates.push(out);
+    }
+    let output = Command::new("cfn-lint").args(templates.iter().map(|p| p.as_path()).collect::<Vec<&Path>>()).output();
+    let output = output.unwrap_or_else(|e| panic!("cfn-lint: {e}"));
+    let code = output.status.code().unwrap_or(-1);
+    let report = String::from_utf8_lossy(&output.stdout);
+    // cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational, 1 = fatal.
+    assert!(code >= 0 && code & 0b11 == 0, "cfn-lint found errors (exit {code}):\n{report}");
+}
