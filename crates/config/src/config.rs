@@ -260,16 +260,10 @@ fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem) -> AsgSettings {
             f.error(ASG_DESIRED, format!("{d} is outside {ASG_MIN_SIZE}..{ASG_MAX_SIZE} ({min}..{max})"));
         }
     }
-    let metrics = f.list(ASG_METRICS);
-    let metrics = metrics
-        .into_iter()
-        .filter_map(|m| {
-            let parsed = AsgMetric::parse(m);
-            if parsed.is_none() {
-                f.error(ASG_METRICS, format!("item {} is not an ASG metric; allowed: {}", quote(m), AsgMetric::allowed()));
-            }
-            parsed
-        })
+    let metrics = f
+        .checked_list(ASG_METRICS, |m| AsgMetric::parse(m).is_some(), &format!("an ASG metric: {}", AsgMetric::allowed()))
+        .iter()
+        .filter_map(|m| AsgMetric::parse(m))
         .collect();
     let lifetime = match f.uint(ASG_MAX_INSTANCE_LIFETIME, 0..=MAX_LIFETIME) {
         Some(0) | None => None,
@@ -329,7 +323,7 @@ fn placement(f: &mut Fields<'_>) -> Placement {
     let zones = f.checked_list(AZS, syntax::availability_zone, "an availability zone such as us-east-1a");
     match (vpc_id, f.is_explicit(VPC_ID)) {
         (Some(vpc_id), _) => {
-            if !f.is_explicit(SUBNETS) {
+            if f.list(SUBNETS).is_empty() {
                 f.error(SUBNETS, format!("is required when {VPC_ID} is set: list the subnets the agents run in"));
             }
             if !zones.is_empty() {
@@ -464,11 +458,12 @@ fn tags(f: &mut Fields<'_>) -> Vec<Tag> {
             continue;
         };
         let (key, value) = (key.trim(), value.trim());
-        if key.is_empty() || key.len() > 128 {
+        if key.is_empty() || key.chars().count() > 128 {
             f.error(TAGS, format!("item {}: the key must be 1 to 128 characters", quote(item)));
-        } else if key.to_ascii_lowercase().starts_with("aws:") {
+        } else if key.eq_ignore_ascii_case("aws") {
+            // The key ends at the first ':', so "aws:..." always arrives here as the key "aws".
             f.error(TAGS, format!("item {}: keys starting with aws: are reserved by AWS", quote(item)));
-        } else if value.len() > 256 {
+        } else if value.chars().count() > 256 {
             f.error(TAGS, format!("item {}: the value must be at most 256 characters", quote(item)));
         } else if tags.iter().any(|t| t.key == key) || key == "application" || key == "Name" {
             f.error(TAGS, format!("key {} is given twice or is reserved by the stack (application, Name)", quote(key)));
