@@ -111,7 +111,7 @@ impl TryFrom<&RawConfig> for Config {
         let token_parameter_name = f.required(TOKEN_PARAMETER_NAME, "the SSM parameter holding the registration token").and_then(|v| {
             f.checked(TOKEN_PARAMETER_NAME, |_| syntax::ssm_parameter_name(v), "an SSM parameter name ([a-zA-Z0-9_.-/], hierarchical names start with /, no aws/ssm prefix)")
         });
-        let endpoint = endpoint(&mut f);
+        let endpoint = endpoint(&mut f, &mut notes);
         let os = f.choice::<OperatingSystem>(OS).unwrap_or(OperatingSystem::UbuntuFocal);
         let arch = f.choice::<Arch>(ARCH).unwrap_or(Arch::X86_64);
         if os.is_windows() && arch == Arch::Arm64 {
@@ -215,8 +215,11 @@ fn stack_name(f: &mut Fields<'_>) -> Option<String> {
     }
 }
 
-fn endpoint(f: &mut Fields<'_>) -> Option<Endpoint> {
+fn endpoint(f: &mut Fields<'_>, notes: &mut Vec<String>) -> Option<Endpoint> {
     if let Some(configured) = f.get(ENDPOINT) {
+        if f.get(ORGANIZATION).is_some() {
+            notes.push(format!("{ORGANIZATION} is ignored because {ENDPOINT} is set"));
+        }
         let parsed = match configured.split_once("://") {
             Some(("https", rest)) => Some((false, rest.trim_end_matches('/'))),
             Some(("http", rest)) => Some((true, rest.trim_end_matches('/'))),
@@ -465,8 +468,10 @@ fn tags(f: &mut Fields<'_>) -> Vec<Tag> {
             f.error(TAGS, format!("item {}: keys starting with aws: are reserved by AWS", quote(item)));
         } else if value.chars().count() > 256 {
             f.error(TAGS, format!("item {}: the value must be at most 256 characters", quote(item)));
-        } else if tags.iter().any(|t| t.key == key) || key == "application" || key == "Name" {
-            f.error(TAGS, format!("key {} is given twice or is reserved by the stack (application, Name)", quote(key)));
+        } else if !key.chars().chain(value.chars()).all(tag_char) {
+            f.error(TAGS, format!("item {}: tags may use letters, digits, spaces and _ . : / = + - @", quote(item)));
+        } else if tags.iter().any(|t| t.key == key) || key == "application" {
+            f.error(TAGS, format!("key {} is given twice or is reserved by the stack (application)", quote(key)));
         } else {
             tags.push(Tag { key: key.to_string(), value: value.to_string() });
         }
@@ -475,10 +480,19 @@ fn tags(f: &mut Fields<'_>) -> Vec<Tag> {
     tags
 }
 
+/// Characters AWS allows in tag keys and values.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+}
+
 fn mac_hosts(f: &mut Fields<'_>, os: OperatingSystem, arch: Arch, instance_type: &str) -> Option<MacHosts> {
     const MAC_ONLY: [&str; 5] = [LICENSE_CONFIGURATION_ARN, MAC_FAMILY, MAC_DEDICATED_HOSTS, AUTO_ALLOCATE_HOST, AUTO_RELEASE_HOST];
     if !os.is_macos() {
-        let given: Vec<&str> = MAC_ONLY.into_iter().filter(|k| f.is_explicit(k)).collect();
+        // A copied full config may carry the macOS defaults; only other values are a mistake.
+        let given: Vec<&str> = MAC_ONLY
+            .into_iter()
+            .filter(|k| f.is_explicit(k) && f.get(k) != crate::keys::find(k).and_then(|p| p.default))
+            .collect();
         for key in given {
             f.error(key, format!("only applies when {OS} is macos"));
         }
