@@ -156,7 +156,9 @@ fn user_data(config: &Config) -> String {
 
 fn named_tags(config: &Config) -> Value {
     let mut tags = config.tags.clone();
-    tags.push(agent_stack_config::Tag { key: "Name".into(), value: NAME_TAG.into() });
+    if !tags.iter().any(|t| t.key == "Name") {
+        tags.push(agent_stack_config::Tag { key: "Name".into(), value: NAME_TAG.into() });
+    }
     tags.sort();
     tag_list(&tags)
 }

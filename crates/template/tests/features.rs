@@ -576,3 +576,12 @@ fn agents_get_host_and_port_when_the_endpoint_is_a_url() {
     let vars = &props(&t, "scalerLambdaEE0B7FDF")["Environment"]["Variables"];
     assert_eq!(vars["SEMAPHORE_ENDPOINT"], "https://semaphore.example.com:8443");
 }
+
+#[test]
+fn a_name_tag_replaces_the_default_instance_name() {
+    let t = template(&[("SEMAPHORE_AGENT_TAGS", "Name:ci-agent")]);
+    let names: Vec<&Value> = lt_data(&t)["TagSpecifications"][0]["Tags"].as_array().into_iter().flatten().filter(|t| t["Key"] == "Name").collect();
+    assert_eq!(names, vec![&json!({ "Key": "Name", "Value": "ci-agent" })]);
+    let default = template(&[]);
+    assert_eq!(lt_data(&default)["TagSpecifications"][0]["Tags"], json!([{ "Key": "Name", "Value": "AwsSemaphoreAgentStack/launchTemplate" }]));
+}
