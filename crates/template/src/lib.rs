@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use agent_stack_config::Config;
 use serde_json::{json, Map, Value};
 
+pub use cfn::referenced_ids;
 pub use functions::{log_group_name, FUNCTION_ROLE_ENV, LOG_RETENTION_DAYS, SCALER_TIMEOUT_S};
 pub use instances::{agent_config, GITHUB_SSH_KEYS};
 

@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use agent_stack_template::{synth, SynthOptions};
+use agent_stack_template::{referenced_ids, synth, SynthOptions};
 use serde_json::{json, Value};
 
 /// Reference resources we do not create, and why.
@@ -203,7 +203,7 @@ fn dependencies(resources: &serde_json::Map<String, Value>, id: &str) -> BTreeSe
         let mut out = BTreeSet::new();
         if let Some(r) = resources.get(id) {
             out.extend(r["DependsOn"].as_array().into_iter().flatten().filter_map(|d| d.as_str().map(str::to_string)));
-            collect_refs(&r["Properties"], &mut out);
+            referenced_ids(&r["Properties"], &mut out);
         }
         out
     };
@@ -215,22 +215,6 @@ fn dependencies(resources: &serde_json::Map<String, Value>, id: &str) -> BTreeSe
         }
     }
     seen
-}
-
-fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(id)) = m.get("Ref") {
-                out.insert(id.clone());
-            }
-            if let Some(Value::String(id)) = m.get("Fn::GetAtt").and_then(|a| a.get(0)) {
-                out.insert(id.clone());
-            }
-            m.values().for_each(|x| collect_refs(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        _ => {}
-    }
 }
 
 fn pointer(v: &Value, p: &str) -> String {
