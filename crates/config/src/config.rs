@@ -220,20 +220,11 @@ fn endpoint(f: &mut Fields<'_>, notes: &mut Vec<String>) -> Option<Endpoint> {
         if f.get(ORGANIZATION).is_some() {
             notes.push(format!("{ORGANIZATION} is ignored because {ENDPOINT} is set"));
         }
-        let parsed = match configured.split_once("://") {
-            Some(("https", rest)) => Some((false, rest.trim_end_matches('/'))),
-            Some(("http", rest)) => Some((true, rest.trim_end_matches('/'))),
-            Some(_) => None,
-            None => Some((false, configured)),
-        };
-        let allowed = "a host[:port] such as my-org.semaphoreci.com, or https://host[:port] (http:// only for loopback hosts)";
-        let Some((insecure_http, authority)) =
-            parsed.filter(|(http, auth)| syntax::host_port(auth) && (!http || syntax::is_loopback_host(auth)))
-        else {
-            f.invalid(ENDPOINT, configured, allowed);
-            return None;
-        };
-        return Some(Endpoint { configured: configured.to_string(), insecure_http, authority: authority.to_string() });
+        let parsed = Endpoint::parse(configured);
+        if parsed.is_none() {
+            f.invalid(ENDPOINT, configured, Endpoint::ALLOWED);
+        }
+        return parsed;
     }
     match f.get(ORGANIZATION) {
         Some(org) if syntax::organization(org) => {

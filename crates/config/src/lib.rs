@@ -8,8 +8,10 @@ mod contract;
 mod error;
 mod fields;
 pub mod keys;
+pub mod lambda_env;
 mod overrides;
 mod raw;
+mod secret;
 mod syntax;
 mod types;
 
@@ -18,6 +20,7 @@ pub use contract::AgentConfigParameter;
 pub use error::{ConfigError, ConfigErrors};
 pub use fields::Choice;
 pub use raw::{ConfigFile, RawConfig, Resolved, Source};
+pub use secret::RegistrationToken;
 pub use types::*;
 
 /// Environment variable naming the config file, as in agent-aws-stack.

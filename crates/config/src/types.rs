@@ -133,6 +133,22 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// What [`Endpoint::parse`] accepts, for error messages.
+    pub const ALLOWED: &'static str =
+        "a host[:port] such as my-org.semaphoreci.com, or https://host[:port] (http:// only for loopback hosts)";
+
+    /// Parses `host[:port]`, `https://host[:port]` or, for loopback hosts only, `http://host[:port]`.
+    pub fn parse(configured: &str) -> Option<Endpoint> {
+        let (insecure_http, authority) = match configured.split_once("://") {
+            Some(("https", rest)) => (false, rest.trim_end_matches('/')),
+            Some(("http", rest)) => (true, rest.trim_end_matches('/')),
+            Some(_) => return None,
+            None => (false, configured),
+        };
+        let valid = crate::syntax::host_port(authority) && (!insecure_http || crate::syntax::is_loopback_host(authority));
+        valid.then(|| Endpoint { configured: configured.to_string(), insecure_http, authority: authority.to_string() })
+    }
+
     /// The base URL for API calls: `https://` unless plain http was configured for a loopback host.
     pub fn base_url(&self) -> String {
         let scheme = if self.insecure_http { "http" } else { "https" };

@@ -2,7 +2,8 @@
 //! suspender — all running the one agent-stack Lambda binary on `provided.al2023`, each with its
 //! own role, a native log group (30 days) and, where scheduled, an EventBridge rule.
 
-use agent_stack_config::{Config, Placement};
+use agent_stack_config::lambda_env::{self, FunctionRole};
+use agent_stack_config::{Choice, Config, Placement};
 use serde_json::{json, Value};
 
 use crate::cfn::{depends_on, get_att, ref_, resource, tag_list, with_tags};
@@ -12,11 +13,12 @@ use crate::Template;
 
 /// Log retention of every function's log group.
 pub const LOG_RETENTION_DAYS: u32 = 30;
-/// Scaler timeout in seconds.
-pub const SCALER_TIMEOUT_S: u32 = 60;
+/// Scaler timeout in seconds: one schedule period plus the overlap with the next invocation (see
+/// `agent_stack_scaler::schedule`).
+pub const SCALER_TIMEOUT_S: u64 = agent_stack_scaler::schedule::LAMBDA_TIMEOUT_S;
+/// Two scaler invocations may run at once: each overlaps the next so there is no gap between them.
+pub const SCALER_CONCURRENCY: u32 = 2;
 
-/// Environment variable telling the Lambda binary which role a function plays.
-pub const FUNCTION_ROLE_ENV: &str = "AGENT_STACK_FUNCTION";
 
 /// One function's identity: logical IDs and the role name the binary dispatches on.
 struct Function {
@@ -24,9 +26,11 @@ struct Function {
     role: &'static str,
     policy: &'static str,
     log_group: &'static str,
+    role_kind: FunctionRole,
+    /// Log group suffix.
     kind: &'static str,
     description: &'static str,
-    timeout_s: u32,
+    timeout_s: u64,
 }
 
 const SSH_KEYS: Function = Function {
@@ -34,6 +38,7 @@ const SSH_KEYS: Function = Function {
     role: ids::SSH_KEYS_ROLE,
     policy: ids::SSH_KEYS_POLICY,
     log_group: ids::SSH_KEYS_LOG_GROUP,
+    role_kind: FunctionRole::SshKeysUpdater,
     kind: "ssh-keys-updater",
     description: "Check if GitHub SSH public keys have changed.",
     timeout_s: 30,
@@ -44,6 +49,7 @@ const AZ_REBALANCE: Function = Function {
     role: ids::AZ_REBALANCE_ROLE,
     policy: ids::AZ_REBALANCE_POLICY,
     log_group: ids::AZ_REBALANCE_LOG_GROUP,
+    role_kind: FunctionRole::AzRebalanceSuspender,
     kind: "az-rebalance-suspender",
     description: "Suspend AZRebalance process for auto scaling group",
     timeout_s: 60,
@@ -54,6 +60,7 @@ const SCALER: Function = Function {
     role: ids::SCALER_ROLE,
     policy: ids::SCALER_POLICY,
     log_group: ids::SCALER_LOG_GROUP,
+    role_kind: FunctionRole::Scaler,
     kind: "scaler",
     description: "Dynamically scale Semaphore agents based on jobs demand",
     timeout_s: SCALER_TIMEOUT_S,
@@ -85,7 +92,7 @@ fn add_ssh_keys_updater(t: &mut Template, config: &Config) {
     ];
     // agent-aws-stack's fixed name; an inline policy keeps its name on the role.
     t.add(f.policy, iam::policy("sshKeysUpdater-policy", f.role, statements));
-    add_function(t, config, f, json!({ "SSM_PARAMETER": name }), &[]);
+    add_function(t, config, f, json!({ lambda_env::SSM_PARAMETER: name }), &[]);
     let rule = Schedule {
         rule: ids::SSH_KEYS_RULE,
         permission: ids::SSH_KEYS_PERMISSION,
@@ -151,12 +158,12 @@ fn add_scaler(t: &mut Template, config: &Config) {
     ];
     t.add(f.policy, iam::policy(&format!("{}-scaler-lambda-policy", config.stack_name), f.role, statements));
     let env = json!({
-        "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": config.token_parameter_name,
-        "SEMAPHORE_AGENT_STACK_NAME": config.stack_name,
-        "SEMAPHORE_ENDPOINT": config.endpoint.configured,
-        "SEMAPHORE_AGENT_OVERPROVISION_STRATEGY": config.overprovision.strategy.to_string(),
-        "SEMAPHORE_AGENT_OVERPROVISION_FACTOR": config.overprovision.factor.to_string(),
-        "SEMAPHORE_AGENT_ASG_NAME": ref_(ids::AUTO_SCALING_GROUP),
+        lambda_env::TOKEN_PARAMETER_NAME: config.token_parameter_name,
+        lambda_env::STACK_NAME: config.stack_name,
+        lambda_env::ENDPOINT: config.endpoint.configured,
+        lambda_env::OVERPROVISION_STRATEGY: config.overprovision.strategy.to_string(),
+        lambda_env::OVERPROVISION_FACTOR: config.overprovision.factor.to_string(),
+        lambda_env::ASG_NAME: ref_(ids::AUTO_SCALING_GROUP),
     });
     let extra_deps: &[&str] = if matches!(config.placement, Placement::Vpc { .. }) { &[ids::SCALER_SECURITY_GROUP] } else { &[] };
     add_function(t, config, f, env, extra_deps);
@@ -187,7 +194,7 @@ fn add_scaler(t: &mut Template, config: &Config) {
 
 fn add_function(t: &mut Template, config: &Config, f: &Function, env: Value, extra_deps: &[&str]) {
     let mut variables = env;
-    variables[FUNCTION_ROLE_ENV] = json!(f.kind);
+    variables[lambda_env::FUNCTION] = json!(f.role_kind.as_str());
     let mut props = json!({
         "Architectures": [ref_(param::LAMBDA_ARCHITECTURE)],
         "Code": { "S3Bucket": ref_(param::LAMBDA_CODE_BUCKET), "S3Key": ref_(param::LAMBDA_CODE_KEY) },
@@ -200,7 +207,7 @@ fn add_function(t: &mut Template, config: &Config, f: &Function, env: Value, ext
         "Timeout": f.timeout_s,
     });
     if f.function == ids::SCALER_FUNCTION {
-        props["ReservedConcurrentExecutions"] = json!(1);
+        props["ReservedConcurrentExecutions"] = json!(SCALER_CONCURRENCY);
         if let Placement::Vpc { subnets, .. } = &config.placement {
             props["VpcConfig"] = json!({
                 "SecurityGroupIds": [get_att(ids::SCALER_SECURITY_GROUP, "GroupId")],

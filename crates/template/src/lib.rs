@@ -17,7 +17,7 @@ use agent_stack_config::Config;
 use serde_json::{json, Map, Value};
 
 pub use cfn::referenced_ids;
-pub use functions::{log_group_name, FUNCTION_ROLE_ENV, LOG_RETENTION_DAYS, SCALER_TIMEOUT_S};
+pub use functions::{log_group_name, LOG_RETENTION_DAYS, SCALER_TIMEOUT_S};
 pub use instances::{agent_config, GITHUB_SSH_KEYS};
 
 /// The stack description, as agent-aws-stack set it.

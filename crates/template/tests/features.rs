@@ -405,7 +405,8 @@ fn zones_subnets_and_default_vpc() {
 fn scaler_function_runs_once_at_a_time_every_minute() {
     let t = template(&[]);
     let f = props(&t, "scalerLambdaEE0B7FDF");
-    assert_eq!((&f["Runtime"], &f["Handler"], &f["ReservedConcurrentExecutions"]), (&json!("provided.al2023"), &json!("bootstrap"), &json!(1)));
+    assert_eq!((&f["Runtime"], &f["Handler"], &f["ReservedConcurrentExecutions"]), (&json!("provided.al2023"), &json!("bootstrap"), &json!(2)));
+    assert_eq!(f["Timeout"], 80);
     assert_eq!(
         f["Environment"]["Variables"],
         json!({

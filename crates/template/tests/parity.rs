@@ -39,7 +39,8 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ("*Lambda*", "/Environment/Variables/AGENT_STACK_FUNCTION", "tells the one binary which role it plays"),
     ("azRebalanceSuspenderLambda107177D1", "/Environment", "AGENT_STACK_FUNCTION tells the one binary which role it plays"),
     ("scalerLambdaEE0B7FDF", "/Environment/Variables/SEMAPHORE_AGENT_ASG_NAME", "the scaler gets the ASG name directly instead of searching by tag"),
-    ("*Lambda*", "/Timeout", "room for the custom-resource response and GitHub fetch"),
+    ("*Lambda*", "/Timeout", "room for the custom-resource response and GitHub fetch; the scaler runs until 10 s past the next scheduled invocation"),
+    ("scalerLambdaEE0B7FDF", "/ReservedConcurrentExecutions", "2: consecutive invocations overlap by 10 s so there is no gap between them (ticks are idempotent, raise-only)"),
     ("*Role*", "/ManagedPolicyArns", "AWSLambdaBasicExecutionRole replaced by a statement scoped to the function's own log group"),
     // IAM scoped to the stack's own region and account, and fixed defects.
     ("*Polic*", "/PolicyDocument", "checked action by action in policies_keep_every_reference_action_and_add_only_log_writes: ARNs scoped to the stack's region and account, kms:Decrypt fixed (alias/aws/ssm matched through kms:ResourceAliases), PutMetricData limited to the Semaphore namespace, log writes to the function's own log group"),

@@ -1,0 +1,81 @@
+//! The agents' Auto Scaling group as the scaler's [`Fleet`].
+
+use agent_stack_scaler::{AsgCapacity, Fleet, SourceError};
+use aws_sdk_autoscaling::Client;
+
+use crate::sdk::error_text;
+
+/// One Auto Scaling group, by name.
+#[derive(Debug, Clone)]
+pub struct AsgFleet {
+    client: Client,
+    name: String,
+}
+
+impl AsgFleet {
+    pub fn new(config: &aws_config::SdkConfig, name: impl Into<String>) -> Self {
+        Self { client: Client::new(config), name: name.into() }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Desired, min and max of the group.
+    pub async fn capacity(&self) -> Result<AsgCapacity, SourceError> {
+        let out = self
+            .client
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(&self.name)
+            .send()
+            .await
+            .map_err(|e| SourceError::auto_scaling(format!("DescribeAutoScalingGroups {}: {}", self.name, error_text(&e))))?;
+        let group = out
+            .auto_scaling_groups()
+            .iter()
+            .find(|g| g.auto_scaling_group_name() == Some(self.name.as_str()))
+            .ok_or_else(|| SourceError::auto_scaling(format!("Auto Scaling group {} not found", self.name)))?;
+        Ok(AsgCapacity {
+            desired: i64::from(group.desired_capacity().unwrap_or(0)),
+            min: i64::from(group.min_size().unwrap_or(0)),
+            max: i64::from(group.max_size().unwrap_or(0)),
+        })
+    }
+
+    /// Sets the desired capacity now, ignoring the cooldown.
+    pub async fn set_desired(&self, desired: i64) -> Result<(), SourceError> {
+        let value = i32::try_from(desired)
+            .map_err(|_| SourceError::auto_scaling(format!("desired capacity {desired} is out of range")))?;
+        self.client
+            .set_desired_capacity()
+            .auto_scaling_group_name(&self.name)
+            .desired_capacity(value)
+            .honor_cooldown(false)
+            .send()
+            .await
+            .map_err(|e| SourceError::auto_scaling(format!("SetDesiredCapacity {} to {value}: {}", self.name, error_text(&e))))?;
+        Ok(())
+    }
+}
+
+impl Fleet for AsgFleet {
+    async fn capacity(&self) -> Result<AsgCapacity, SourceError> {
+        AsgFleet::capacity(self).await
+    }
+
+    async fn set_desired(&self, desired: i64) -> Result<(), SourceError> {
+        AsgFleet::set_desired(self, desired).await
+    }
+}
+
+/// Suspends the AZRebalance process, so rebalancing never terminates an instance running a job.
+pub async fn suspend_az_rebalance(config: &aws_config::SdkConfig, group: &str) -> Result<(), String> {
+    Client::new(config)
+        .suspend_processes()
+        .auto_scaling_group_name(group)
+        .scaling_processes("AZRebalance")
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("SuspendProcesses AZRebalance on {group}: {}", error_text(&e)))
+}

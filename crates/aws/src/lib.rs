@@ -1,0 +1,18 @@
+//! AWS adapters: one place that builds the SDK configuration (honouring `AWS_ENDPOINT_URL`,
+//! `AWS_REGION` and the usual credential chain, with bounded timeouts), and thin wrappers that
+//! turn SDK calls into the scaler's traits and messages that name the resource and the next step.
+
+mod fleet;
+pub mod s3;
+mod sdk;
+mod ssm;
+pub mod stack;
+
+pub use fleet::{suspend_az_rebalance, AsgFleet};
+pub use sdk::{error_text, sdk_config, CallProfile};
+pub use ssm::{get_string, put_string, put_token, read_token, TokenError};
+
+pub use aws_config::SdkConfig;
+pub use aws_sdk_autoscaling as autoscaling;
+pub use aws_sdk_cloudformation as cloudformation;
+pub use aws_sdk_ssm as ssm_sdk;

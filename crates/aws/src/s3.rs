@@ -1,0 +1,34 @@
+//! S3: the bucket that holds the Lambda artifact.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+
+use crate::sdk::error_text;
+
+/// An S3 client; path-style addressing when a custom endpoint (such as a local emulator) is set.
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let custom_endpoint = config.endpoint_url().is_some();
+    Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint).build())
+}
+
+/// Creates the bucket unless it exists already (owned by this account).
+pub async fn ensure_bucket(config: &aws_config::SdkConfig, bucket: &str) -> Result<(), String> {
+    let s3 = client(config);
+    if s3.head_bucket().bucket(bucket).send().await.is_ok() {
+        return Ok(());
+    }
+    s3.create_bucket().bucket(bucket).send().await.map(|_| ()).map_err(|e| format!("CreateBucket {bucket}: {}", error_text(&e)))
+}
+
+/// Uploads `bytes` to `s3://bucket/key`.
+pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+    client(config)
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(bytes))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("PutObject s3://{bucket}/{key}: {}", error_text(&e)))
+}

@@ -1,0 +1,62 @@
+//! The SDK configuration every adapter uses.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// How patient calls are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallProfile {
+    /// Inside a scaler tick: short timeouts, one retry.
+    Tick,
+    /// Operator commands: longer timeouts, standard retries.
+    Command,
+}
+
+/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, as the SDK does.
+pub async fn sdk_config(profile: CallProfile) -> SdkConfig {
+    let (timeouts, attempts) = match profile {
+        CallProfile::Tick => (
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(4))
+                .build(),
+            2,
+        ),
+        CallProfile::Command => (
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .operation_timeout(Duration::from_secs(60))
+                .build(),
+            4,
+        ),
+    };
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+        .load()
+        .await
+}
+
+/// A short, secret-free account of an SDK error: the service's code and message, or the transport cause.
+pub fn error_text<E, R>(err: &aws_sdk_ssm::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_ssm::error::SdkError;
+    match err {
+        SdkError::ServiceError(s) => {
+            let e = s.err();
+            format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message"))
+        }
+        SdkError::TimeoutError(_) => "timed out".to_string(),
+        SdkError::DispatchFailure(d) if d.is_timeout() => "timed out".to_string(),
+        SdkError::DispatchFailure(d) if d.is_io() => "connection failed".to_string(),
+        other => aws_sdk_ssm::error::DisplayErrorContext(other).to_string(),
+    }
+}

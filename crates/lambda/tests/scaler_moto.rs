@@ -1,0 +1,154 @@
+//! The scaler end to end: the synthesized stack deployed into moto through CloudFormation, the token
+//! as an SSM SecureString, jobs queued in the Semaphore stub, one invocation of the real handler.
+
+use agent_stack_aws::{sdk_config, AsgFleet, CallProfile, SdkConfig};
+use agent_stack_config::lambda_env;
+use agent_stack_config::RegistrationToken;
+use agent_stack_lambda::clock::{now_ms, SystemClock};
+use agent_stack_lambda::{custom_resource, scaler};
+use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::stack::{config, deploy, stack_status, DeployedStack};
+use agent_stack_testkit::{Fault, Moto, SemaphoreStub};
+use serde_json::json;
+
+const TOKEN: &str = "registration-token-for-tests";
+
+async fn setup(pairs: &[(&str, &str)]) -> Option<(SdkConfig, DeployedStack, SemaphoreStub)> {
+    let moto = Moto::shared()?;
+    moto.export_env();
+    let sdk = sdk_config(CallProfile::Command).await;
+    let stack = unique("scaler");
+    let token_name = format!("/{stack}/token");
+    let mut all = vec![
+        ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
+        ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
+        ("SEMAPHORE_ORGANIZATION", "test"),
+    ];
+    all.extend_from_slice(pairs);
+    let sdk_ref = &sdk;
+    let deployed = deploy(moto, &sdk, config(&all), |event| async move {
+        custom_resource::handle(sdk_ref, &event).await.unwrap_or_else(|e| panic!("custom resource: {e}"));
+    })
+    .await;
+    agent_stack_aws::put_token(&sdk, &token_name, &RegistrationToken::new(TOKEN), None).await.unwrap_or_else(|e| panic!("{e}"));
+    let stub = SemaphoreStub::start().await;
+    stub.add_agent_type(TOKEN);
+    Some((sdk, deployed, stub))
+}
+
+/// The scaler's settings exactly as the template's environment gives them (with the ASG `Ref`
+/// resolved by CloudFormation), pointed at the stub.
+fn settings(deployed: &DeployedStack, stub: &SemaphoreStub) -> scaler::Settings {
+    let vars = &deployed.template["Resources"]["scalerLambdaEE0B7FDF"]["Properties"]["Environment"]["Variables"];
+    scaler::Settings::from_env(|key| match key {
+        k if k == lambda_env::ASG_NAME => Some(deployed.asg_name.clone()),
+        k if k == lambda_env::ENDPOINT => Some(stub.endpoint()),
+        k => vars[k].as_str().map(str::to_string),
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One invocation whose deadline leaves room for exactly one tick.
+async fn invoke_once(sdk: &SdkConfig, settings: &scaler::Settings) -> Result<scaler::Summary, String> {
+    let deadline = now_ms() + agent_stack_scaler::schedule::TICK_BUDGET_MS + agent_stack_scaler::schedule::SAFETY_MARGIN_MS + 500;
+    scaler::invoke(sdk, settings, &json!({ "time": "not a time" }), deadline, &SystemClock).await
+}
+
+async fn desired_and_instances(sdk: &SdkConfig, asg: &str) -> (i64, usize) {
+    let client = agent_stack_aws::autoscaling::Client::new(sdk);
+    let out = client.describe_auto_scaling_groups().auto_scaling_group_names(asg).send().await;
+    let group = out.ok().and_then(|o| o.auto_scaling_groups().first().cloned()).unwrap_or_else(|| panic!("no group {asg}"));
+    (i64::from(group.desired_capacity().unwrap_or(-1)), group.instances().len())
+}
+
+#[tokio::test]
+async fn scales_to_jobs_plus_overprovision_up_to_max_and_survives_faults() {
+    let Some((sdk, deployed, stub)) = setup(&[
+        ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "5"),
+        ("SEMAPHORE_AGENT_OVERPROVISION_STRATEGY", "number"),
+        ("SEMAPHORE_AGENT_OVERPROVISION_FACTOR", "1"),
+    ])
+    .await
+    else {
+        return;
+    };
+    assert_eq!(stack_status(&sdk, &deployed.stack_name).await, "CREATE_COMPLETE", "custom resource answered");
+    let settings = settings(&deployed, &stub);
+    let asg = &deployed.asg_name;
+
+    // No jobs: the "number" strategy keeps one spare instance, as agent-aws-stack does.
+    let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((summary.ticks, summary.failed_ticks, summary.scaled), (1, 0, 1));
+    assert_eq!(desired_and_instances(&sdk, asg).await, (1, 1));
+
+    // Two jobs + 1 extra: three instances appear.
+    stub.enqueue(TOKEN, 2);
+    let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary.scaled, 1);
+    assert_eq!(desired_and_instances(&sdk, asg).await, (3, 3));
+
+    // Faults never change capacity, and the next tick goes on.
+    stub.enqueue(TOKEN, 10);
+    for fault in [Fault::Status(500), Fault::Status(404), Fault::Body("{\"jobs\":".into())] {
+        stub.set_fault(Some(fault.clone()));
+        let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((summary.ticks, summary.failed_ticks), (1, 1), "{fault:?}");
+        assert_eq!(desired_and_instances(&sdk, asg).await.0, 3, "{fault:?}");
+    }
+
+    // 12 jobs: stops at the maximum, although moto itself would launch more.
+    stub.set_fault(None);
+    invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(desired_and_instances(&sdk, asg).await, (5, 5));
+    assert!(stub.seen().iter().all(|s| s.agent.as_deref() == Some("aws-dynamic-scaler")));
+}
+
+#[tokio::test]
+async fn without_jobs_nothing_changes() {
+    let Some((sdk, deployed, stub)) = setup(&[("SEMAPHORE_AGENT_ASG_MAX_SIZE", "3")]).await else { return };
+    let settings = settings(&deployed, &stub);
+    for _ in 0..2 {
+        let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((summary.ticks, summary.failed_ticks, summary.scaled), (1, 0, 0));
+        assert_eq!(desired_and_instances(&sdk, &deployed.asg_name).await, (0, 0));
+    }
+    stub.add_running(TOKEN, 2);
+    invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(desired_and_instances(&sdk, &deployed.asg_name).await, (2, 2), "running jobs count too");
+}
+
+#[tokio::test]
+async fn az_rebalance_is_suspended_by_the_custom_resource() {
+    let Some((sdk, deployed, _stub)) = setup(&[]).await else { return };
+    let client = agent_stack_aws::autoscaling::Client::new(&sdk);
+    let out = client.describe_auto_scaling_groups().auto_scaling_group_names(&deployed.asg_name).send().await;
+    let suspended: Vec<String> = out
+        .ok()
+        .and_then(|o| o.auto_scaling_groups().first().cloned())
+        .map(|g| g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(suspended, ["AZRebalance"]);
+}
+
+#[tokio::test]
+async fn a_missing_token_fails_the_invocation_without_touching_capacity() {
+    let Some((sdk, deployed, stub)) = setup(&[]).await else { return };
+    stub.enqueue(TOKEN, 1);
+    let mut settings = settings(&deployed, &stub);
+    settings.token_parameter = format!("/{}/missing", deployed.stack_name);
+    let err = invoke_once(&sdk, &settings).await.err().unwrap_or_else(|| panic!("expected failure"));
+    assert!(err.contains("not found") && err.contains("/missing"), "{err}");
+    assert_eq!(desired_and_instances(&sdk, &deployed.asg_name).await.0, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_group_is_a_failed_tick_not_a_crash() {
+    let Some((sdk, deployed, stub)) = setup(&[]).await else { return };
+    stub.enqueue(TOKEN, 1);
+    let mut settings = settings(&deployed, &stub);
+    settings.asg_name = "no-such-group".into();
+    let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((summary.ticks, summary.failed_ticks), (1, 1));
+    let err = AsgFleet::new(&sdk, "no-such-group").capacity().await.err().unwrap_or_else(|| panic!("expected an error"));
+    assert!(err.message.contains("no-such-group not found"), "{err}");
+}

@@ -1,0 +1,12 @@
+//! The scaler: a pure policy ([`decide`]), the tick schedule of a Lambda invocation, and the tick
+//! itself over narrow traits ([`JobQueue`], [`Fleet`], [`Clock`]) that adapters implement.
+//! The Lambda, `agent-stack scale` and the simulator all call the same [`decide`].
+
+pub mod emf;
+pub mod policy;
+pub mod schedule;
+mod tick;
+
+pub use policy::{decide, AsgCapacity, Agents, Decision, Jobs, Metrics, Observation, Reason};
+pub use schedule::Window;
+pub use tick::{run_ticks, tick, Clock, Fleet, JobQueue, Source, SourceError, TickReport};

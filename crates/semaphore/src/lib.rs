@@ -1,0 +1,154 @@
+//! Client for the Semaphore self-hosted agents API (`/api/v1/self_hosted_agents`): the metrics the
+//! scaler reads. Every call has connect and total timeouts; only a 200 with exactly the documented
+//! shape counts, and no error message carries the token.
+
+use std::time::Duration;
+
+use agent_stack_config::{Endpoint, RegistrationToken};
+use agent_stack_scaler::{Agents, JobQueue, Jobs, Metrics, SourceError};
+use serde::Deserialize;
+
+/// Base path of the agents API.
+pub const API_PATH: &str = "/api/v1/self_hosted_agents";
+/// The `Agent` header agent-aws-stack's scaler sends.
+pub const AGENT_HEADER: &str = "aws-dynamic-scaler";
+/// Connection timeout of every call.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Total timeout of every call.
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest response body accepted.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The metrics response, exactly as the server sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireMetrics {
+    jobs: WireJobs,
+    agents: WireAgents,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireJobs {
+    queued: u32,
+    running: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireAgents {
+    idle: u32,
+    occupied: u32,
+}
+
+/// Parses a metrics body; counts must be non-negative integers.
+pub fn parse_metrics(body: &[u8]) -> Result<Metrics, String> {
+    let w: WireMetrics = serde_json::from_slice(body).map_err(|e| format!("unexpected metrics response ({e})"))?;
+    Ok(Metrics {
+        jobs: Jobs { queued: i64::from(w.jobs.queued), running: i64::from(w.jobs.running) },
+        agents: Agents { idle: i64::from(w.agents.idle), occupied: i64::from(w.agents.occupied) },
+    })
+}
+
+/// A client for one agent type (one registration token).
+#[derive(Clone)]
+pub struct SemaphoreClient {
+    http: reqwest::Client,
+    metrics_url: String,
+    token: RegistrationToken,
+}
+
+impl std::fmt::Debug for SemaphoreClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SemaphoreClient").field("metrics_url", &self.metrics_url).field("token", &self.token).finish()
+    }
+}
+
+impl SemaphoreClient {
+    pub fn new(endpoint: &Endpoint, token: RegistrationToken) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .user_agent(concat!("agent-stack/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { http, metrics_url: format!("{}{API_PATH}/metrics", endpoint.base_url()), token })
+    }
+
+    /// `GET /metrics` for this client's agent type.
+    pub async fn metrics(&self) -> Result<Metrics, SourceError> {
+        let url = &self.metrics_url;
+        let response = self
+            .http
+            .get(url)
+            .header("Authorization", format!("Token {}", self.token.expose()))
+            .header("Agent", AGENT_HEADER)
+            .header("Content-Type", "application/json")
+            .send()
+            .await
+            .map_err(|e| SourceError::semaphore(format!("GET {url}: {}", describe(&e))))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(SourceError::semaphore(format!("GET {url}: HTTP {status}{}", hint(status))));
+        }
+        if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(SourceError::semaphore(format!("GET {url}: response larger than {MAX_BODY} bytes")));
+        }
+        let body = response.bytes().await.map_err(|e| SourceError::semaphore(format!("GET {url}: {}", describe(&e))))?;
+        if body.len() > MAX_BODY {
+            return Err(SourceError::semaphore(format!("GET {url}: response larger than {MAX_BODY} bytes")));
+        }
+        parse_metrics(&body).map_err(|e| SourceError::semaphore(format!("GET {url}: {e}")))
+    }
+}
+
+impl JobQueue for SemaphoreClient {
+    async fn metrics(&self) -> Result<Metrics, SourceError> {
+        SemaphoreClient::metrics(self).await
+    }
+}
+
+fn hint(status: u16) -> &'static str {
+    match status {
+        401 => " (the server did not accept the Authorization header)",
+        404 => " (unknown agent type token: check the token parameter)",
+        500..=599 => " (Semaphore server error)",
+        _ => "",
+    }
+}
+
+/// A short cause for a transport error (the error's own text may repeat the URL).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!("timed out after {} s", TOTAL_TIMEOUT.as_secs())
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "incomplete response body".to_string()
+    } else {
+        "request failed".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exactly_the_documented_shape() {
+        let m = parse_metrics(br#"{"jobs":{"queued":3,"running":1},"agents":{"idle":4,"occupied":1}}"#);
+        assert_eq!(m.map(|m| (m.jobs.queued, m.jobs.running, m.agents.idle, m.agents.occupied)), Ok((3, 1, 4, 1)));
+        for bad in [
+            r#"{"jobs":{"queued":3,"running":1}}"#,
+            r#"{"jobs":{"queued":-3,"running":1},"agents":{"idle":4,"occupied":1}}"#,
+            r#"{"jobs":{"queued":"3","running":1},"agents":{"idle":4,"occupied":1}}"#,
+            r#"{"jobs":{"queued":3.5,"running":1},"agents":{"idle":4,"occupied":1}}"#,
+            r#"{"jobs":{"queued":3,"running":1,"x":1},"agents":{"idle":4,"occupied":1}}"#,
+            r#"{"jobs":{"queued":3,"running":1},"agents":{"idle":4,"occupied":1"#,
+            "",
+            "null",
+        ] {
+            assert!(parse_metrics(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+}

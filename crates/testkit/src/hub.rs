@@ -1,0 +1,388 @@
+//! A Semaphore hub stub on a loopback port: the self-hosted agents API as `semaphore-api.md`
+//! describes it — metrics with the real auth rules and status codes, the agent protocol
+//! (register, sync with the server's decision table, job, refresh, disconnect) — plus fault
+//! injection and a record of requests.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// What the next metrics responses do instead of answering normally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and text body.
+    Status(u16),
+    /// Wait this long before answering normally.
+    Delay(Duration),
+    /// Answer 200 with this body.
+    Body(String),
+}
+
+/// One request the stub saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: &'static str,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Job {
+    id: String,
+    /// The agent running it, once assigned.
+    agent: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Agent {
+    name: String,
+    type_token: String,
+    state: String,
+    job: Option<String>,
+    single_job: bool,
+    idle_timeout_s: u64,
+    interrupted: bool,
+    last_change: Instant,
+}
+
+#[derive(Debug, Default)]
+struct AgentType {
+    queued: VecDeque<Job>,
+    running: Vec<Job>,
+    disabled: bool,
+}
+
+#[derive(Debug, Default)]
+struct Hub {
+    types: BTreeMap<String, AgentType>,
+    /// By agent token.
+    agents: BTreeMap<String, Agent>,
+    fault: Option<Fault>,
+    seen: Vec<Seen>,
+    next_id: u64,
+    /// `next_sync_after` in ms; the real server picks 4000–6000 at random.
+    sync_after_ms: u64,
+}
+
+/// A running stub; it stops when dropped.
+pub struct SemaphoreStub {
+    addr: SocketAddr,
+    hub: Arc<Mutex<Hub>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SemaphoreStub {
+    fn drop(&mut self) {
+        self._task.abort();
+    }
+}
+
+fn lock(hub: &Mutex<Hub>) -> MutexGuard<'_, Hub> {
+    hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SemaphoreStub {
+    /// Starts on a free loopback port.
+    pub async fn start() -> SemaphoreStub {
+        let hub = Arc::new(Mutex::new(Hub { sync_after_ms: 5_000, ..Hub::default() }));
+        let api = Router::new()
+            .route("/metrics", get(metrics))
+            .route("/jobs", get(list_jobs))
+            .route("/register", post(register))
+            .route("/sync", post(sync))
+            .route("/jobs/{id}", get(job))
+            .route("/refresh", post(refresh))
+            .route("/disconnect", post(disconnect));
+        let app = Router::new().nest("/api/v1/self_hosted_agents", api).with_state(hub.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        SemaphoreStub { addr, hub, _task: task }
+    }
+
+    /// `http://127.0.0.1:PORT`, usable as `SEMAPHORE_ENDPOINT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Registers an agent type reachable with `token`.
+    pub fn add_agent_type(&self, token: &str) {
+        lock(&self.hub).types.entry(token.to_string()).or_default();
+    }
+
+    /// Queues `n` jobs for the agent type.
+    pub fn enqueue(&self, token: &str, n: usize) {
+        let mut hub = lock(&self.hub);
+        for _ in 0..n {
+            hub.next_id += 1;
+            let id = format!("00000000-0000-4000-8000-{:012}", hub.next_id);
+            hub.types.entry(token.to_string()).or_default().queued.push_back(Job { id, agent: None });
+        }
+    }
+
+    /// Marks `n` jobs as running on agents outside the stub's bookkeeping.
+    pub fn add_running(&self, token: &str, n: usize) {
+        let mut hub = lock(&self.hub);
+        for _ in 0..n {
+            hub.next_id += 1;
+            let id = format!("00000000-0000-4000-9000-{:012}", hub.next_id);
+            hub.types.entry(token.to_string()).or_default().running.push(Job { id, agent: None });
+        }
+    }
+
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        lock(&self.hub).fault = fault;
+    }
+
+    pub fn set_disabled(&self, token: &str, disabled: bool) {
+        lock(&self.hub).types.entry(token.to_string()).or_default().disabled = disabled;
+    }
+
+    /// Sets `next_sync_after` (ms) for quicker tests; the real server answers 4000–6000.
+    pub fn set_sync_after_ms(&self, ms: u64) {
+        lock(&self.hub).sync_after_ms = ms;
+    }
+
+    /// Names of the registered agents.
+    pub fn agent_names(&self) -> Vec<String> {
+        lock(&self.hub).agents.values().map(|a| a.name.clone()).collect()
+    }
+
+    /// Requests seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        lock(&self.hub).seen.clone()
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+fn record(hub: &mut Hub, method: &'static str, path: &str, headers: &HeaderMap) {
+    hub.seen.push(Seen { method, path: path.to_string(), authorization: header(headers, "authorization"), agent: header(headers, "agent") });
+}
+
+/// The token of `Authorization: Token <t>`; `Err(401)` when the header is missing or malformed.
+fn bearer(headers: &HeaderMap) -> Result<String, Response> {
+    header(headers, "authorization")
+        .and_then(|h| h.strip_prefix("Token ").map(str::to_string))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| (StatusCode::UNAUTHORIZED, "Unauthorized").into_response())
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not found").into_response()
+}
+
+fn unprocessable(why: &str) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, why.to_string()).into_response()
+}
+
+async fn metrics(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
+    let (fault, answer) = {
+        let mut h = lock(&hub);
+        record(&mut h, "GET", "/metrics", &headers);
+        let token = match bearer(&headers) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let Some(t) = h.types.get(&token) else { return not_found() };
+        let occupied = h.agents.values().filter(|a| a.type_token == token && a.job.is_some()).count();
+        let idle = h.agents.values().filter(|a| a.type_token == token && a.job.is_none()).count();
+        let answer = json!({
+            "jobs": { "queued": t.queued.len(), "running": t.running.len() },
+            "agents": { "idle": idle, "occupied": occupied },
+        });
+        (h.fault.clone(), answer)
+    };
+    match fault {
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, "Internal server error").into_response()
+        }
+        Some(Fault::Body(body)) => (StatusCode::OK, [("content-type", "application/json")], body).into_response(),
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            Json(answer).into_response()
+        }
+        None => Json(answer).into_response(),
+    }
+}
+
+async fn list_jobs(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "GET", "/jobs", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Some(t) = h.types.get(&token) else { return not_found() };
+    // Newest first, 500 a page.
+    let jobs: Vec<Value> = t.queued.iter().rev().take(500).map(|j| json!({ "id": j.id })).collect();
+    Json(json!({ "jobs": jobs })).into_response()
+}
+
+async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "POST", "/register", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if !h.types.contains_key(&token) {
+        return not_found();
+    }
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
+    let name = req["name"].as_str().unwrap_or_default().to_string();
+    let valid_name = (8..=80).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_/+".contains(c))
+        || name.starts_with("https://");
+    if !valid_name {
+        return (StatusCode::BAD_REQUEST, "bad name").into_response();
+    }
+    let single_job = req["single_job"].as_bool().unwrap_or(false);
+    if req["job_id"].as_str().is_some_and(|j| !j.is_empty()) && !single_job {
+        return (StatusCode::BAD_REQUEST, "job_id requires single_job").into_response();
+    }
+    h.next_id += 1;
+    let agent_token = format!("agent-token-{}", h.next_id);
+    h.agents.insert(
+        agent_token.clone(),
+        Agent {
+            name: name.clone(),
+            type_token: token,
+            state: "waiting-for-jobs".into(),
+            job: None,
+            single_job,
+            idle_timeout_s: req["idle_timeout"].as_u64().unwrap_or(0),
+            interrupted: false,
+            last_change: Instant::now(),
+        },
+    );
+    (StatusCode::CREATED, Json(json!({ "name": name, "token": agent_token }))).into_response()
+}
+
+async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "POST", "/sync", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
+    let sync_after = h.sync_after_ms;
+    let Some(agent) = h.agents.get(&token).cloned() else { return not_found() };
+    let disabled = h.types.get(&agent.type_token).is_some_and(|t| t.disabled);
+    let state = req["state"].as_str().unwrap_or_default().to_string();
+    let interrupted = agent.interrupted || req["interrupted_at"].as_i64().is_some_and(|t| t > 0);
+    let mut agent = agent;
+    if state != agent.state {
+        agent.state = state.clone();
+        agent.last_change = Instant::now();
+    }
+    agent.interrupted = interrupted;
+    let shutdown = |reason: &str| json!({ "action": "shutdown", "job_id": "", "shutdown_reason": reason, "next_sync_after": sync_after });
+    let act = |action: &str, job: &str| json!({ "action": action, "job_id": job, "shutdown_reason": "", "next_sync_after": sync_after });
+    let answer = match state.as_str() {
+        "waiting-for-jobs" => {
+            if disabled {
+                shutdown("requested")
+            } else if interrupted {
+                shutdown("interrupted")
+            } else if let Some(mut job) = h.types.get_mut(&agent.type_token).and_then(|t| t.queued.pop_front()) {
+                job.agent = Some(token.clone());
+                agent.job = Some(job.id.clone());
+                let id = job.id.clone();
+                if let Some(t) = h.types.get_mut(&agent.type_token) {
+                    t.running.push(job);
+                }
+                act("run-job", &id)
+            } else if agent.idle_timeout_s == 0 || agent.last_change.elapsed() < Duration::from_secs(agent.idle_timeout_s) {
+                act("continue", "")
+            } else {
+                shutdown("idle")
+            }
+        }
+        "running-job" if disabled || interrupted => act("stop-job", agent.job.as_deref().unwrap_or("")),
+        "running-job" | "starting-job" | "stopping-job" => act("continue", ""),
+        "finished-job" => {
+            // The job is done: it no longer counts as running.
+            if let (Some(job), Some(t)) = (agent.job.clone(), h.types.get_mut(&agent.type_token)) {
+                t.running.retain(|j| j.id != job);
+            }
+            if agent.single_job {
+                shutdown("job-finished")
+            } else if disabled {
+                shutdown("requested")
+            } else if interrupted {
+                shutdown("interrupted")
+            } else {
+                agent.job = None;
+                act("wait-for-jobs", "")
+            }
+        }
+        _ => return unprocessable("unknown state"),
+    };
+    h.agents.insert(token, agent);
+    Json(answer).into_response()
+}
+
+async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "GET", "/jobs/{id}", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match h.agents.get(&token) {
+        Some(a) if a.job.as_deref() == Some(id.as_str()) => {
+            Json(json!({ "job_id": id, "commands": [], "env_vars": [], "files": [], "epilogue_always_commands": [] })).into_response()
+        }
+        _ => not_found(),
+    }
+}
+
+async fn refresh(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "POST", "/refresh", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match h.agents.get(&token) {
+        None => not_found(),
+        Some(a) if a.job.is_none() => unprocessable("no job"),
+        Some(_) => Json(json!({ "token": "job-log-token" })).into_response(),
+    }
+}
+
+async fn disconnect(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "POST", "/disconnect", &headers);
+    let token = match bearer(&headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match h.agents.remove(&token) {
+        Some(a) => {
+            // A job still assigned to a disconnecting agent stops counting as running.
+            if let (Some(job), Some(t)) = (a.job, h.types.get_mut(&a.type_token)) {
+                t.running.retain(|j| j.id != job);
+            }
+            (StatusCode::OK, "disconnected").into_response()
+        }
+        None => not_found(),
+    }
+}

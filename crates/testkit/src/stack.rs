@@ -1,0 +1,89 @@
+//! Deploys a synthesized stack into moto through CloudFormation, the way `deploy` will in AWS.
+
+use agent_stack_aws::cloudformation::types::{Capability, Parameter};
+use agent_stack_aws::SdkConfig;
+use agent_stack_config::{load, Config};
+use agent_stack_template::{ids, synth, SynthOptions};
+use serde_json::Value;
+
+use crate::moto::Moto;
+
+/// A stack created in moto.
+#[derive(Debug, Clone)]
+pub struct DeployedStack {
+    pub stack_id: String,
+    pub stack_name: String,
+    pub asg_name: String,
+    pub config: Config,
+    pub template: Value,
+}
+
+/// An empty zip archive: moto only checks that the Lambda code object exists.
+const EMPTY_ZIP: [u8; 22] = [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// A config from `SEMAPHORE_*` pairs. moto cannot launch instances from a block device mapping
+/// without a size (real EC2 takes it from the AMI), so a root volume size is always given.
+pub fn config(pairs: &[(&str, &str)]) -> Config {
+    let mut all = vec![("SEMAPHORE_AGENT_VOLUME_NAME", "/dev/sda1"), ("SEMAPHORE_AGENT_VOLUME_SIZE", "16")];
+    all.extend_from_slice(pairs);
+    match load(None, all) {
+        Ok((_, config)) => config,
+        Err(e) => panic!("test config is invalid: {e}"),
+    }
+}
+
+fn param(key: &str, value: &str) -> Parameter {
+    Parameter::builder().parameter_key(key).parameter_value(value).build()
+}
+
+/// Synthesizes `config` and creates the stack; completes the AZ-rebalance custom resource with
+/// `complete_custom_resource` (which receives the CloudFormation event our Lambda would get).
+pub async fn deploy<F, Fut>(moto: &Moto, sdk: &SdkConfig, config: Config, complete_custom_resource: F) -> DeployedStack
+where
+    F: FnOnce(Value) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let bucket = "agent-stack-test-artifacts";
+    let key = format!("{}/lambda.zip", config.stack_name);
+    agent_stack_aws::s3::ensure_bucket(sdk, bucket).await.unwrap_or_else(|e| panic!("{e}"));
+    agent_stack_aws::s3::put_object(sdk, bucket, &key, EMPTY_ZIP.to_vec()).await.unwrap_or_else(|e| panic!("{e}"));
+    let template = synth(&config, &SynthOptions::default());
+    let cfn = agent_stack_aws::cloudformation::Client::new(sdk);
+    let mut request = cfn
+        .create_stack()
+        .stack_name(&config.stack_name)
+        .template_body(template.to_json())
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .parameters(param(ids::param::IMAGE_ID, "ami-0123456789abcdef0"))
+        .parameters(param(ids::param::LAMBDA_CODE_BUCKET, bucket))
+        .parameters(param(ids::param::LAMBDA_CODE_KEY, &key));
+    if template.to_value()["Parameters"].get(ids::param::DEFAULT_VPC_ID).is_some() {
+        request = request.parameters(param(ids::param::DEFAULT_VPC_ID, "vpc-12345678"));
+    }
+    let out = request.send().await.unwrap_or_else(|e| panic!("CreateStack {}: {}", config.stack_name, agent_stack_aws::error_text(&e)));
+    let stack_id = out.stack_id().unwrap_or_default().to_string();
+    let asg_name = agent_stack_aws::stack::physical_id(sdk, &config.stack_name, ids::AUTO_SCALING_GROUP)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let event = serde_json::json!({
+        "RequestType": "Create",
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:az-rebalance",
+        "ResponseURL": format!("{}/cloudformation_us-east-1/cfnresponse?stack={stack_id}", moto.endpoint),
+        "StackId": stack_id,
+        "RequestId": format!("req-{}", config.stack_name),
+        "LogicalResourceId": ids::AZ_REBALANCE_SUSPENSION,
+        "ResourceType": "Custom::AzRebalanceSuspender",
+        "ResourceProperties": { "AutoScalingGroupName": asg_name },
+    });
+    complete_custom_resource(event).await;
+    DeployedStack { stack_id, stack_name: config.stack_name.clone(), asg_name, template: template.to_value(), config }
+}
+
+/// The stack's status.
+pub async fn stack_status(sdk: &SdkConfig, stack: &str) -> String {
+    let out = agent_stack_aws::cloudformation::Client::new(sdk).describe_stacks().stack_name(stack).send().await;
+    out.ok()
+        .and_then(|o| o.stacks().first().and_then(|s| s.stack_status().map(|s| s.as_str().to_string())))
+        .unwrap_or_default()
+}
