@@ -12,7 +12,14 @@ pub async fn physical_id(config: &aws_config::SdkConfig, stack: &str, logical_id
         .logical_resource_id(logical_id)
         .send()
         .await
-        .map_err(|e| format!("stack {stack}, resource {logical_id}: {}", error_text(&e)))?;
+        .map_err(|e| {
+            let text = error_text(&e);
+            if text.contains("does not exist") {
+                format!("stack {stack} does not exist in this account and region")
+            } else {
+                format!("stack {stack}, resource {logical_id}: {text}")
+            }
+        })?;
     out.stack_resource_detail()
         .and_then(|d| d.physical_resource_id())
         .filter(|id| !id.is_empty())

@@ -19,6 +19,9 @@ pub enum Command {
     /// Write the CloudFormation template for a stack configuration (offline, deterministic).
     #[command(after_help = "Examples:\n  agent-stack synth --config config.json > template.json\n  agent-stack synth --config config.json -o template.json --image-id ami-0123456789abcdef0\n\nThe template's parameters ImageId, LambdaCodeBucket, LambdaCodeKey, LambdaArchitecture and\nDefaultVpcId are filled in at deploy time; the flags below bake defaults into the template.")]
     Synth(SynthArgs),
+    /// Run the scaler from here: read Semaphore's metrics and raise the group's desired capacity.
+    #[command(after_help = "Examples:\n  agent-stack scale --config config.json --once\n  agent-stack scale --config config.json --once --output json\n  agent-stack scale --config config.json --watch\n\nUses the AWS credentials, region and AWS_ENDPOINT_URL of the environment, as the AWS CLI does.\nThe group is the stack's autoScalingGroup unless --asg-name names another.")]
+    Scale(ScaleArgs),
 }
 
 /// Where the configuration comes from.
@@ -68,4 +71,22 @@ pub struct SynthArgs {
     /// Default for the DefaultVpcId parameter (the region's default VPC).
     #[arg(long, value_name = "VPC")]
     pub default_vpc_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Run one tick and exit (the default).
+    #[arg(long, conflicts_with = "watch")]
+    pub once: bool,
+    /// Keep ticking every 2 seconds until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Auto Scaling group to scale instead of the stack's own.
+    #[arg(long, value_name = "NAME")]
+    pub asg_name: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }

@@ -8,8 +8,8 @@ use agent_stack_config::ConfigErrors;
 pub enum CliError {
     /// The configuration is invalid; exit 2.
     Config(ConfigErrors),
-    /// The configuration was invalid and the command already printed the problems; exit 2.
-    ConfigReported,
+    /// The command already printed what went wrong; exit with this code.
+    Reported(u8),
     /// A flag or file the user gave is unusable; exit 2.
     Input(String),
     /// Anything else (e.g. writing output failed); exit 1.
@@ -19,13 +19,14 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) | CliError::ConfigReported | CliError::Input(_) => 2,
+            CliError::Config(_) | CliError::Input(_) => 2,
+            CliError::Reported(code) => *code,
             CliError::Failed(_) => 1,
         }
     }
 
     pub fn already_reported(&self) -> bool {
-        matches!(self, CliError::ConfigReported)
+        matches!(self, CliError::Reported(_))
     }
 }
 
@@ -33,7 +34,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Config(e) => write!(f, "{}", e.to_string().trim_end()),
-            CliError::ConfigReported => f.write_str("invalid configuration"),
+            CliError::Reported(code) => write!(f, "failed (exit {code})"),
             CliError::Input(m) | CliError::Failed(m) => f.write_str(m),
         }
     }

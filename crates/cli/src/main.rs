@@ -5,6 +5,7 @@
 mod args;
 mod error;
 mod load;
+mod scale;
 mod validate;
 mod synth;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Scale(a) => scale::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

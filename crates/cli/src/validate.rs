@@ -31,7 +31,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
         (Err(errors), Output::Json) => {
             let list: Vec<_> = errors.0.iter().map(|e| json!({ "parameter": e.parameter, "message": e.message })).collect();
             println!("{}", serde_json::to_string_pretty(&json!({ "valid": false, "errors": list })).unwrap_or_default());
-            Err(CliError::ConfigReported)
+            Err(CliError::Reported(2))
         }
     }
 }

@@ -1,0 +1,70 @@
+//! `agent-stack scale`: the scaler's tick, run from the operator's machine.
+
+use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile};
+use agent_stack_lambda::clock::SystemClock;
+use agent_stack_scaler::{run_ticks, tick, SourceError, TickReport, Window};
+use agent_stack_semaphore::SemaphoreClient;
+use agent_stack_template::ids;
+use serde_json::json;
+
+use crate::args::{Output, ScaleArgs};
+use crate::error::CliError;
+use crate::load::load_valid;
+
+pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
+    let config = load_valid(&args.config)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let sdk = sdk_config(CallProfile::Command).await;
+        let asg_name = match &args.asg_name {
+            Some(name) => name.clone(),
+            None => agent_stack_aws::stack::physical_id(&sdk, &config.stack_name, ids::AUTO_SCALING_GROUP)
+                .await
+                .map_err(|e| {
+                    let hint = if e.contains("does not exist") { "; deploy it first or pass --asg-name" } else { "" };
+                    CliError::Failed(format!("cannot find the stack's Auto Scaling group: {e}{hint}"))
+                })?,
+        };
+        let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
+        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(CliError::Failed)?;
+        let fleet = AsgFleet::new(&sdk, &asg_name);
+        if args.watch {
+            let ticks = run_ticks(&SystemClock, Window::unbounded(), || async {
+                print(args.output, &asg_name, &tick(&queue, &fleet, config.overprovision).await);
+            });
+            tokio::select! {
+                _ = ticks => Ok(()),
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
+        } else {
+            let outcome = tick(&queue, &fleet, config.overprovision).await;
+            print(args.output, &asg_name, &outcome);
+            outcome.map(|_| ()).map_err(|_| CliError::Reported(1))
+        }
+    })
+}
+
+fn print(output: Output, asg_name: &str, outcome: &Result<TickReport, SourceError>) {
+    match (output, outcome) {
+        (Output::Json, Ok(r)) => println!(
+            "{}",
+            json!({
+                "asg_name": asg_name,
+                "observation": r.observation,
+                "decision": { "desired_before": r.decision.desired_before, "desired_after": r.decision.desired_after, "raised": r.decision.raises() },
+                "reason": r.decision.reason.to_string(),
+            })
+        ),
+        (Output::Json, Err(e)) => println!("{}", json!({ "asg_name": asg_name, "error": e })),
+        (Output::Text, Ok(r)) => {
+            let o = &r.observation;
+            println!(
+                "jobs {} queued, {} running; agents {} idle, {} occupied; group {asg_name} desired {} (min {}, max {})",
+                o.jobs.queued, o.jobs.running, o.agents.idle, o.agents.occupied, o.asg.desired, o.asg.min, o.asg.max
+            );
+            let verb = if r.decision.raises() { "raised" } else { "kept" };
+            println!("desired capacity {verb}: {} -> {} ({})", r.decision.desired_before, r.decision.desired_after, r.decision.reason);
+        }
+        (Output::Text, Err(e)) => eprintln!("tick failed, capacity unchanged: {}", e.message),
+    }
+}
