@@ -1,0 +1,132 @@
+//! The custom resource and SSH-keys handlers against moto, a local GitHub meta stand-in and a
+//! local endpoint that records CloudFormation responses.
+
+use std::sync::{Arc, Mutex};
+
+use agent_stack_aws::{sdk_config, CallProfile, SdkConfig};
+use agent_stack_lambda::{custom_resource, ssh_keys};
+use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::Moto;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, put};
+use axum::Router;
+use serde_json::{json, Value};
+
+async fn moto_sdk() -> Option<SdkConfig> {
+    let moto = Moto::shared()?;
+    moto.export_env();
+    Some(sdk_config(CallProfile::Command).await)
+}
+
+/// Serves `router` on a loopback port; returns its base URL.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+type Recorded = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
+/// A stand-in for the pre-signed S3 response URL: records each PUT (content type, body).
+async fn response_sink() -> (String, Recorded) {
+    let seen: Recorded = Arc::default();
+    let router = Router::new()
+        .route(
+            "/response",
+            put(|State(seen): State<Recorded>, headers: HeaderMap, body: Bytes| async move {
+                let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                seen.lock().unwrap_or_else(|p| p.into_inner()).push((ct, v));
+                StatusCode::OK
+            }),
+        )
+        .with_state(seen.clone());
+    (format!("{}/response", serve(router).await), seen)
+}
+
+fn event(request: &str, response_url: Option<&str>, group: &str) -> Value {
+    let mut e = json!({
+        "RequestType": request,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+        "RequestId": "req-1",
+        "LogicalResourceId": "azRebalanceSuspension",
+        "ResourceType": "Custom::AzRebalanceSuspender",
+        "ResourceProperties": { "AutoScalingGroupName": group },
+    });
+    if let Some(url) = response_url {
+        e["ResponseURL"] = json!(url);
+    }
+    if request != "Create" {
+        e["PhysicalResourceId"] = json!(format!("az-rebalance-suspension/{group}"));
+    }
+    e
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_resource_reports_success_and_failure_to_cloudformation() {
+    let Some(sdk) = moto_sdk().await else { return };
+    let (url, seen) = response_sink().await;
+    // A group that does not exist: Create fails and CloudFormation is told why.
+    let out = custom_resource::handle(&sdk, &event("Create", Some(&url), "no-such-group")).await;
+    assert!(out.is_ok(), "{out:?}");
+    // Delete always succeeds and keeps the physical ID.
+    custom_resource::handle(&sdk, &event("Delete", Some(&url), "no-such-group")).await.unwrap_or_else(|e| panic!("{e}"));
+    let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert_eq!(seen.len(), 2);
+    let (content_type, failed) = &seen[0];
+    assert_eq!(content_type.as_deref(), Some(""), "pre-signed URLs are signed without a content type");
+    assert_eq!(failed["Status"], "FAILED");
+    assert_eq!((failed["RequestId"].clone(), failed["LogicalResourceId"].clone()), (json!("req-1"), json!("azRebalanceSuspension")));
+    assert!(failed["Reason"].as_str().is_some_and(|r| r.contains("no-such-group")), "{failed}");
+    assert_eq!(seen[1].1["Status"], "SUCCESS");
+    assert_eq!(seen[1].1["PhysicalResourceId"], "az-rebalance-suspension/no-such-group");
+}
+
+#[tokio::test]
+async fn cdk_provider_framework_events_get_a_direct_answer() {
+    let Some(sdk) = moto_sdk().await else { return };
+    // During migration CDK's provider framework forwards events with ResponseURL redacted ("...").
+    let out = custom_resource::handle(&sdk, &event("Delete", Some("..."), "old-group")).await;
+    assert_eq!(out, Ok(json!({ "PhysicalResourceId": "az-rebalance-suspension/old-group" })));
+    let out = custom_resource::handle(&sdk, &event("Create", None, "")).await;
+    assert!(out.is_err_and(|e| e.contains("AutoScalingGroupName")));
+    assert!(custom_resource::is_custom_resource_event(&event("Update", None, "g")));
+    assert!(!custom_resource::is_custom_resource_event(&json!({ "source": "aws.events", "time": "2026-01-01T00:00:00Z" })));
+}
+
+#[tokio::test]
+async fn ssh_keys_are_written_only_when_github_changes_them() {
+    let Some(sdk) = moto_sdk().await else { return };
+    let keys = Arc::new(Mutex::new(vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl".to_string()]));
+    let router = Router::new()
+        .route(
+            "/meta",
+            get(|State(keys): State<Arc<Mutex<Vec<String>>>>| async move {
+                axum::Json(json!({ "ssh_keys": keys.lock().unwrap_or_else(|p| p.into_inner()).clone(), "hooks": [] }))
+            }),
+        )
+        .with_state(keys.clone());
+    let meta = format!("{}/meta", serve(router).await);
+    let parameter = unique("ssh-keys");
+    let first = ssh_keys::refresh(&sdk, &parameter, &meta).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first["changed"], true, "a missing parameter is created");
+    let again = ssh_keys::refresh(&sdk, &parameter, &meta).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again["changed"], false);
+    keys.lock().unwrap_or_else(|p| p.into_inner()).push("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQ".into());
+    let changed = ssh_keys::refresh(&sdk, &parameter, &meta).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((changed["changed"].clone(), changed["keys"].clone()), (json!(true), json!(2)));
+    let stored = agent_stack_aws::get_string(&sdk, &parameter).await.ok().flatten().unwrap_or_default();
+    assert_eq!(serde_json::from_str::<Vec<String>>(&stored).map(|v| v.len()).unwrap_or(0), 2);
+}
+
+#[test]
+fn implausible_github_answers_are_rejected() {
+    for body in [r#"{}"#, r#"{"ssh_keys":[]}"#, r#"{"ssh_keys":["hello"]}"#, r#"{"ssh_keys":[1]}"#, "<html>"] {
+        assert!(ssh_keys::keys_from_meta(body.as_bytes()).is_err(), "{body}");
+    }
+}
