@@ -1,6 +1,6 @@
 //! The agents' Auto Scaling group as the scaler's [`Fleet`].
 
-use agent_stack_scaler::{AsgCapacity, Fleet, SourceError};
+use agent_stack_scaler::{AsgCapacity, Fleet, Instances, SourceError};
 use aws_sdk_autoscaling::Client;
 
 use crate::sdk::error_text;
@@ -39,6 +39,7 @@ impl AsgFleet {
             desired: i64::from(group.desired_capacity().unwrap_or(0)),
             min: i64::from(group.min_size().unwrap_or(0)),
             max: i64::from(group.max_size().unwrap_or(0)),
+            instances: Instances::count(group.instances().iter().filter_map(|i| i.lifecycle_state().map(|s| s.as_str()))),
         })
     }
 

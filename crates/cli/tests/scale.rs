@@ -109,3 +109,25 @@ async fn missing_credentials_and_stack_are_explained() {
     assert_eq!(code, 1);
     assert!(err.contains("never-deployed") && err.contains("--asg-name"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_keeps_ticking_until_interrupted() {
+    let Some(s) = setup().await else { return };
+    s.stub.enqueue(TOKEN, 1);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    cmd.args(["scale", "--watch", "--output", "json", "--config"]).arg(&s.config_file);
+    for (k, v) in s.moto.env() {
+        cmd.env(k, v);
+    }
+    let child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap_or_else(|e| panic!("{e}"));
+    let out = out.unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let ticks: Vec<Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(ticks.len() >= 2, "expected several ticks in 5 s: {stdout}");
+    assert!(ticks.iter().all(|t| t["asg_name"] == s.asg_name.as_str()));
+    assert_eq!(ticks.last().map(|t| t["observation"]["asg"]["desired"].clone()), Some(1.into()));
+}

@@ -2,12 +2,17 @@
 
 use serde_json::{json, Value};
 
-fn line(level: &str, message: &str, fields: &Value) {
+/// One log record: `level`, `message` and the given fields at the top level.
+pub fn record(level: &str, message: &str, fields: &Value) -> Value {
     let mut out = json!({ "level": level, "message": message });
     if let (Some(out), Some(fields)) = (out.as_object_mut(), fields.as_object()) {
         out.extend(fields.clone());
     }
-    println!("{out}");
+    out
+}
+
+fn line(level: &str, message: &str, fields: &Value) {
+    println!("{}", record(level, message, fields));
 }
 
 pub fn info(message: &str, fields: &Value) {

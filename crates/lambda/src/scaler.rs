@@ -77,19 +77,27 @@ pub struct Summary {
     pub scaled: usize,
 }
 
-/// Logs one tick's outcome as a JSON line plus its EMF metric records.
-pub fn report(stack_name: &str, outcome: &Result<TickReport, agent_stack_scaler::SourceError>, now_ms: u64) {
+/// The log records of one tick: a JSON line with observation, decision and reason (or the error),
+/// then the EMF metric records of a successful tick.
+pub fn tick_records(stack_name: &str, outcome: &Result<TickReport, agent_stack_scaler::SourceError>, now_ms: u64) -> Vec<Value> {
     match outcome {
         Ok(r) => {
-            log::info(
+            let mut records = vec![log::record(
+                "INFO",
                 "tick",
                 &json!({ "stack": stack_name, "observation": r.observation, "decision": r.decision, "reason": r.decision.reason.to_string() }),
-            );
-            for record in emf::records(stack_name, r, now_ms) {
-                log::raw(&record);
-            }
+            )];
+            records.extend(emf::records(stack_name, r, now_ms));
+            records
         }
-        Err(e) => log::error("tick failed; capacity unchanged", &json!({ "stack": stack_name, "error": e })),
+        Err(e) => vec![log::record("ERROR", "tick failed; capacity unchanged", &json!({ "stack": stack_name, "error": e }))],
+    }
+}
+
+/// Prints one tick's records.
+pub fn report(stack_name: &str, outcome: &Result<TickReport, agent_stack_scaler::SourceError>, now_ms: u64) {
+    for record in tick_records(stack_name, outcome, now_ms) {
+        log::raw(&record);
     }
 }
 

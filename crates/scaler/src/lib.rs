@@ -7,6 +7,6 @@ pub mod policy;
 pub mod schedule;
 mod tick;
 
-pub use policy::{decide, AsgCapacity, Agents, Decision, Jobs, Metrics, Observation, Reason};
+pub use policy::{decide, AsgCapacity, Agents, Decision, Instances, Jobs, Metrics, Observation, Reason};
 pub use schedule::Window;
 pub use tick::{run_ticks, tick, Clock, Fleet, JobQueue, Source, SourceError, TickReport};

@@ -27,12 +27,38 @@ pub struct Agents {
     pub occupied: i64,
 }
 
-/// The Auto Scaling group's capacity settings.
+/// The Auto Scaling group's capacity settings and its instances by lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct AsgCapacity {
     pub desired: i64,
     pub min: i64,
     pub max: i64,
+    pub instances: Instances,
+}
+
+/// Instances of the group by lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Instances {
+    /// Launching: `Pending`, `Pending:Wait`, `Pending:Proceed`.
+    pub pending: i64,
+    pub in_service: i64,
+    /// `Terminating*`, `Detaching`, `Detached`, `Standby`, warm-pool and other states.
+    pub other: i64,
+}
+
+impl Instances {
+    /// Counts lifecycle states as the Auto Scaling API names them.
+    pub fn count<'a>(states: impl IntoIterator<Item = &'a str>) -> Instances {
+        let mut n = Instances::default();
+        for state in states {
+            match state {
+                "InService" => n.in_service += 1,
+                s if s.starts_with("Pending") => n.pending += 1,
+                _ => n.other += 1,
+            }
+        }
+        n
+    }
 }
 
 /// Everything one decision looks at.
@@ -109,7 +135,7 @@ pub fn wanted(demand: i64, overprovision: Overprovision) -> i64 {
 
 /// Decides the desired capacity for one observation. Pure and deterministic.
 pub fn decide(observation: &Observation, overprovision: Overprovision) -> Decision {
-    let AsgCapacity { desired, min, max } = observation.asg;
+    let AsgCapacity { desired, min, max, .. } = observation.asg;
     let keep = |reason| Decision { desired_before: desired, desired_after: desired, reason };
     if min > max || min < 0 || desired < 0 {
         return keep(Reason::InvalidGroup { desired, min, max });

@@ -15,7 +15,7 @@ fn percent(n: u32) -> Overprovision {
 }
 
 fn obs(queued: i64, running: i64, desired: i64, min: i64, max: i64) -> Observation {
-    Observation { jobs: Jobs { queued, running }, asg: AsgCapacity { desired, min, max }, ..Default::default() }
+    Observation { jobs: Jobs { queued, running }, asg: AsgCapacity { desired, min, max, ..Default::default() }, ..Default::default() }
 }
 
 #[test]
@@ -45,6 +45,12 @@ fn named_cases() {
 }
 
 #[test]
+fn instances_are_counted_by_lifecycle_state() {
+    let n = agent_stack_scaler::Instances::count(["InService", "Pending", "Pending:Wait", "Terminating", "InService", "Standby"]);
+    assert_eq!((n.pending, n.in_service, n.other), (2, 2, 2));
+}
+
+#[test]
 fn reasons_explain_the_decision() {
     assert_eq!(decide(&obs(3, 0, 0, 0, 5), NONE).reason, Reason::ScaleUp { demand: 3, target: 3 });
     assert_eq!(decide(&obs(9, 0, 0, 0, 5), NONE).reason, Reason::ScaleUpToMax { demand: 9, wanted: 9, max: 5 });
@@ -67,7 +73,7 @@ fn any_observation() -> impl Strategy<Value = Observation> {
         |(queued, running, idle, occupied, desired, min, max)| Observation {
             jobs: Jobs { queued, running },
             agents: agent_stack_scaler::Agents { idle, occupied },
-            asg: AsgCapacity { desired, min, max },
+            asg: AsgCapacity { desired, min, max, ..Default::default() },
         },
     )
 }

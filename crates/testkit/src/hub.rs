@@ -182,6 +182,13 @@ fn bearer(headers: &HeaderMap) -> Result<String, Response> {
         .ok_or_else(|| (StatusCode::UNAUTHORIZED, "Unauthorized").into_response())
 }
 
+/// Locks the hub, records the request and reads its token: the prologue of every handler.
+fn enter<'a>(hub: &'a Mutex<Hub>, method: &'static str, path: &str, headers: &HeaderMap) -> (MutexGuard<'a, Hub>, Result<String, Response>) {
+    let mut h = lock(hub);
+    record(&mut h, method, path, headers);
+    (h, bearer(headers))
+}
+
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not found").into_response()
 }
@@ -192,9 +199,8 @@ fn unprocessable(why: &str) -> Response {
 
 async fn metrics(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
     let (fault, answer) = {
-        let mut h = lock(&hub);
-        record(&mut h, "GET", "/metrics", &headers);
-        let token = match bearer(&headers) {
+        let (h, token) = enter(&hub, "GET", "/metrics", &headers);
+        let token = match token {
             Ok(t) => t,
             Err(r) => return r,
         };
@@ -222,9 +228,8 @@ async fn metrics(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Resp
 }
 
 async fn list_jobs(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "GET", "/jobs", &headers);
-    let token = match bearer(&headers) {
+    let (h, token) = enter(&hub, "GET", "/jobs", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -235,9 +240,8 @@ async fn list_jobs(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Re
 }
 
 async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "POST", "/register", &headers);
-    let token = match bearer(&headers) {
+    let (mut h, token) = enter(&hub, "POST", "/register", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -275,9 +279,8 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
 }
 
 async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "POST", "/sync", &headers);
-    let token = match bearer(&headers) {
+    let (mut h, token) = enter(&hub, "POST", "/sync", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -340,9 +343,8 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
 }
 
 async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "GET", "/jobs/{id}", &headers);
-    let token = match bearer(&headers) {
+    let (h, token) = enter(&hub, "GET", "/jobs/{id}", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -355,9 +357,8 @@ async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): P
 }
 
 async fn refresh(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "POST", "/refresh", &headers);
-    let token = match bearer(&headers) {
+    let (h, token) = enter(&hub, "POST", "/refresh", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -369,9 +370,8 @@ async fn refresh(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Resp
 }
 
 async fn disconnect(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
-    let mut h = lock(&hub);
-    record(&mut h, "POST", "/disconnect", &headers);
-    let token = match bearer(&headers) {
+    let (mut h, token) = enter(&hub, "POST", "/disconnect", &headers);
+    let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };

@@ -1,0 +1,62 @@
+//! What the scaler writes to its log: one JSON line per tick and CloudWatch EMF records.
+
+use agent_stack_config::{Overprovision, OverprovisionStrategy};
+use agent_stack_lambda::scaler::tick_records;
+use agent_stack_scaler::{decide, AsgCapacity, Jobs, Observation, SourceError, TickReport};
+use serde_json::json;
+
+fn report() -> TickReport {
+    let observation = Observation {
+        jobs: Jobs { queued: 2, running: 1 },
+        agents: agent_stack_scaler::Agents { idle: 0, occupied: 1 },
+        asg: AsgCapacity { desired: 1, min: 0, max: 5, ..Default::default() },
+    };
+    let decision = decide(&observation, Overprovision { strategy: OverprovisionStrategy::None, factor: 0 });
+    TickReport { observation, decision }
+}
+
+#[test]
+fn a_tick_logs_observation_decision_and_reason() {
+    let records = tick_records("my-stack", &Ok(report()), 1_700_000_000_000);
+    let line = &records[0];
+    assert_eq!((line["level"].clone(), line["message"].clone(), line["stack"].clone()), (json!("INFO"), json!("tick"), json!("my-stack")));
+    assert_eq!(line["observation"]["jobs"], json!({ "queued": 2, "running": 1 }));
+    assert_eq!(line["observation"]["asg"], json!({ "desired": 1, "min": 0, "max": 5, "instances": { "pending": 0, "in_service": 0, "other": 0 } }));
+    assert_eq!((line["decision"]["desired_before"].clone(), line["decision"]["desired_after"].clone()), (json!(1), json!(3)));
+    assert_eq!(line["reason"], "3 jobs need 3 instances");
+}
+
+#[test]
+fn metrics_are_embedded_metric_format_in_namespace_semaphore() {
+    let records = tick_records("my-stack", &Ok(report()), 1_700_000_000_000);
+    let emf: Vec<_> = records.iter().filter(|r| r.get("_aws").is_some()).collect();
+    assert_eq!(emf.len(), 5);
+    for r in &emf {
+        assert_eq!(r["_aws"]["Timestamp"], 1_700_000_000_000u64);
+        assert_eq!(r["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Semaphore");
+        assert_eq!(r["StackName"], "my-stack");
+        // Every metric and dimension an EMF directive names must be a member of the record.
+        let directive = &r["_aws"]["CloudWatchMetrics"][0];
+        for m in directive["Metrics"].as_array().into_iter().flatten() {
+            assert!(r.get(m["Name"].as_str().unwrap_or_default()).is_some(), "{r}");
+        }
+        for d in directive["Dimensions"][0].as_array().into_iter().flatten() {
+            assert!(r.get(d.as_str().unwrap_or_default()).is_some(), "{r}");
+        }
+    }
+    let find = |metric: &str, dim: &str, state: &str| emf.iter().find(|r| r.get(metric).is_some() && r[dim] == state).map(|r| r[metric].clone());
+    assert_eq!(find("JobCount", "JobState", "queued"), Some(json!(2)));
+    assert_eq!(find("JobCount", "JobState", "running"), Some(json!(1)));
+    assert_eq!(find("AgentCount", "AgentState", "idle"), Some(json!(0)));
+    assert_eq!(find("AgentCount", "AgentState", "occupied"), Some(json!(1)));
+    let decision = emf.iter().find(|r| r.get("DesiredCapacityAfter").is_some()).cloned().unwrap_or_default();
+    assert_eq!((decision["DesiredCapacityBefore"].clone(), decision["DesiredCapacityAfter"].clone()), (json!(1), json!(3)));
+}
+
+#[test]
+fn a_failed_tick_logs_its_cause_and_no_metrics() {
+    let records = tick_records("s", &Err(SourceError::semaphore("GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500")), 0);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["level"], "ERROR");
+    assert_eq!(records[0]["error"], json!({ "system": "semaphore", "message": "GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500" }));
+}
