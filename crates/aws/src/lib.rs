@@ -2,6 +2,8 @@
 //! `AWS_REGION` and the usual credential chain, with bounded timeouts), and thin wrappers that
 //! turn SDK calls into the scaler's traits and messages that name the resource and the next step.
 
+pub mod cfn;
+pub mod ec2;
 mod fleet;
 pub mod s3;
 mod sdk;

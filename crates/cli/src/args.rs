@@ -22,6 +22,28 @@ pub enum Command {
     /// Run the scaler from here: read Semaphore's metrics and raise the group's desired capacity.
     #[command(after_help = "Examples:\n  agent-stack scale --config config.json --once\n  agent-stack scale --config config.json --once --output json\n  agent-stack scale --config config.json --watch\n\nUses the AWS credentials, region and AWS_ENDPOINT_URL of the environment, as the AWS CLI does.\nThe group is the stack's autoScalingGroup unless --asg-name names another.")]
     Scale(ScaleArgs),
+    /// Create the per-account/region assets stack (Lambda artifact bucket) and write the
+    /// CloudFormation execution policy the agent stack needs.
+    #[command(after_help = "Examples:\n  agent-stack bootstrap --yes\n  agent-stack bootstrap --config config.json --policy-out execution-policy.json")]
+    Bootstrap(BootstrapArgs),
+    /// Store the agent type registration token as an SSM SecureString (read from stdin, never argv).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Create or update the stack through a change set, with live progress.
+    #[command(after_help = "Examples:\n  agent-stack deploy --config config.json\n  agent-stack deploy --config config.json --yes --lambda-zip bootstrap.zip\n\nAsks before IAM, security-group or replacing changes unless --yes. Re-deploying an unchanged\nconfiguration changes nothing. Needs `agent-stack bootstrap` once per account and region.")]
+    Deploy(DeployArgs),
+    /// Show what deploy would change. Exit 0: nothing differs, 1: something does, 2: error.
+    #[command(after_help = "Examples:\n  agent-stack diff --config config.json")]
+    Diff(DeployArgs),
+    /// Delete the stack after confirmation.
+    #[command(after_help = "Examples:\n  agent-stack destroy --config config.json\n  agent-stack destroy --config config.json --yes")]
+    Destroy(DestroyArgs),
+    /// The stack, its Auto Scaling group and instances, and Semaphore's job and agent counts.
+    #[command(after_help = "Examples:\n  agent-stack status --config config.json\n  agent-stack status --config config.json --output json")]
+    Status(StatusArgs),
+    /// Replay a job trace through a model of the fleet and compare scaling policies: waits and cost.
+    #[command(after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed).")]
+    Simulate(SimulateArgs),
 }
 
 /// Where the configuration comes from.
@@ -86,6 +108,122 @@ pub struct ScaleArgs {
     /// Auto Scaling group to scale instead of the stack's own.
     #[arg(long, value_name = "NAME")]
     pub asg_name: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Job trace: CSV with a header queued_at,duration_s and one row per job.
+    #[arg(long, value_name = "FILE.csv")]
+    pub trace: Option<PathBuf>,
+    /// A generated 24-hour trace instead: steady, bursty or workday.
+    #[arg(long, value_name = "SHAPE")]
+    pub synthetic: Option<String>,
+    /// The policy to study and plot (default: the one the stack runs); agent-aws-stack and
+    /// clairvoyant are always compared.
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// Seed of the synthetic trace and of the agents' job pick-up order.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Write an SVG chart of queued jobs, desired and in-service capacity over time.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Price of one instance-hour in USD (default: the instance type's us-east-1 on-demand price).
+    #[arg(long, value_name = "USD")]
+    pub price_per_hour: Option<f64>,
+    /// Seconds from launch to a registered agent (default by OS: Linux 50, Windows 240, macOS 900).
+    #[arg(long, value_name = "SECONDS")]
+    pub launch_delay: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Optional stack config: the execution policy then covers exactly its resources.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Where to write the CloudFormation execution policy.
+    #[arg(long, value_name = "FILE", default_value = "execution-policy.json")]
+    pub policy_out: PathBuf,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Store the token (from stdin) as a SecureString, overwriting the parameter.
+    #[command(after_help = "Examples:\n  agent-stack token put --name semaphore-agent-token < token.txt\n  pbpaste | agent-stack token put --name /ci/agent-token --kms-key alias/ci")]
+    Put(TokenPutArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenPutArgs {
+    /// SSM parameter name (SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME).
+    #[arg(long, value_name = "PARAM")]
+    pub name: String,
+    /// KMS key id, ARN or alias to encrypt with (default: alias/aws/ssm).
+    #[arg(long, value_name = "KEY")]
+    pub kms_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Do not ask before IAM, security-group or replacing changes.
+    #[arg(long)]
+    pub yes: bool,
+    /// The Lambda zip (default: target/lambda/<arch>/bootstrap.zip from scripts/build-lambda.sh).
+    #[arg(long, value_name = "ZIP")]
+    pub lambda_zip: Option<PathBuf>,
+    /// Architecture of the Lambda zip.
+    #[arg(long, value_name = "ARCH", default_value = "x86_64", value_parser = ["x86_64", "arm64"])]
+    pub lambda_arch: String,
+    /// AMI for the agents (default: SEMAPHORE_AGENT_AMI, else the newest own image named
+    /// agent-stack-<os>-<arch>-* or semaphore-agent-*-<os>-<arch>-*).
+    #[arg(long, value_name = "AMI")]
+    pub image_id: Option<String>,
+    /// The default VPC (default: the deployed stack's, else looked up).
+    #[arg(long, value_name = "VPC")]
+    pub default_vpc_id: Option<String>,
+    /// Artifact bucket (default: the agent-stack-assets stack's).
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: Option<String>,
+}
+
+impl DeployArgs {
+    pub fn inputs(&self) -> crate::stack_ops::DeployInputs {
+        crate::stack_ops::DeployInputs {
+            lambda_zip: self.lambda_zip.clone(),
+            lambda_arch: self.lambda_arch.clone(),
+            image_id: self.image_id.clone(),
+            default_vpc_id: self.default_vpc_id.clone(),
+            bucket: self.bucket.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,

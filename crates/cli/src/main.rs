@@ -3,11 +3,19 @@
 //! Parses the command line, runs one command, prints its error once and maps it to an exit code.
 
 mod args;
+mod bootstrap;
+mod deploy;
+mod destroy;
+mod diff;
 mod error;
 mod load;
 mod scale;
-mod validate;
+mod simulate;
+mod stack_ops;
+mod status;
 mod synth;
+mod token;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -21,6 +29,13 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Scale(a) => scale::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Bootstrap(a) => bootstrap::run(a),
+        Command::Token(args::TokenCommand::Put(a)) => token::run(a),
+        Command::Deploy(a) => deploy::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Destroy(a) => destroy::run(a),
+        Command::Status(a) => status::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

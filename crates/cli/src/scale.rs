@@ -2,7 +2,8 @@
 
 use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile};
 use agent_stack_lambda::clock::SystemClock;
-use agent_stack_scaler::{run_ticks, tick, SourceError, TickReport, Window};
+use agent_stack_scaler::policies::{decide_with, PolicyState};
+use agent_stack_scaler::{run_ticks, tick_with, Clock, SourceError, TickReport, Window};
 use agent_stack_semaphore::SemaphoreClient;
 use agent_stack_template::ids;
 use serde_json::json;
@@ -28,16 +29,20 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
         let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
         let queue = SemaphoreClient::new(&config.endpoint, token).map_err(CliError::Failed)?;
         let fleet = AsgFleet::new(&sdk, &asg_name);
+        let state = std::cell::RefCell::new(PolicyState::for_config(&config));
+        let decide = |o: &agent_stack_scaler::Observation| {
+            decide_with(config.scaling_policy, o, config.overprovision, &mut state.borrow_mut(), SystemClock.now_ms())
+        };
         if args.watch {
             let ticks = run_ticks(&SystemClock, Window::unbounded(), || async {
-                print(args.output, &asg_name, &tick(&queue, &fleet, config.overprovision).await);
+                print(args.output, &asg_name, &tick_with(&queue, &fleet, decide).await);
             });
             tokio::select! {
                 _ = ticks => Ok(()),
                 _ = tokio::signal::ctrl_c() => Ok(()),
             }
         } else {
-            let outcome = tick(&queue, &fleet, config.overprovision).await;
+            let outcome = tick_with(&queue, &fleet, decide).await;
             print(args.output, &asg_name, &outcome);
             outcome.map(|_| ()).map_err(|_| CliError::Reported(1))
         }

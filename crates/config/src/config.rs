@@ -48,6 +48,7 @@ pub struct Config {
     pub tags: Vec<Tag>,
     pub mac: Option<MacHosts>,
     pub overprovision: Overprovision,
+    pub scaling_policy: ScalingPolicy,
     /// Things worth telling the user that are not errors.
     pub notes: Vec<String>,
 }
@@ -150,6 +151,7 @@ impl TryFrom<&RawConfig> for Config {
         let tags = tags(&mut f);
         let mac = mac_hosts(&mut f, os, arch, &instance_type);
         let overprovision = overprovision(&mut f);
+        let scaling_policy = f.choice::<ScalingPolicy>(SCALING_POLICY).unwrap_or_default();
         if !dynamic_scaling && overprovision.strategy != OverprovisionStrategy::None {
             notes.push(format!("{OVERPROVISION_STRATEGY} has no effect with {USE_DYNAMIC_SCALING}=false"));
         }
@@ -190,6 +192,7 @@ impl TryFrom<&RawConfig> for Config {
             tags,
             mac,
             overprovision,
+            scaling_policy,
             notes,
         })
     }

@@ -63,6 +63,7 @@ pub mod name {
     pub const USE_PRE_SIGNED_URL: &str = "SEMAPHORE_AGENT_USE_PRE_SIGNED_URL";
     pub const OVERPROVISION_STRATEGY: &str = "SEMAPHORE_AGENT_OVERPROVISION_STRATEGY";
     pub const OVERPROVISION_FACTOR: &str = "SEMAPHORE_AGENT_OVERPROVISION_FACTOR";
+    pub const SCALING_POLICY: &str = "SEMAPHORE_AGENT_SCALING_POLICY";
     pub const USE_IPV6: &str = "SEMAPHORE_AGENT_USE_IPV6";
     pub const ALLOW_PUBLIC_SUBNET: &str = "SEMAPHORE_AGENT_ALLOW_PUBLIC_SUBNET";
     pub const ON_DEMAND_BASE_CAPACITY: &str = "SEMAPHORE_AGENT_ON_DEMAND_BASE_CAPACITY";
@@ -117,6 +118,7 @@ pub const PARAMETERS: &[Parameter] = &[
     p(USE_PRE_SIGNED_URL, Some("false"), "agent name is a pre-signed STS GetCallerIdentity URL"),
     p(OVERPROVISION_STRATEGY, Some("none"), "none, number or percentage"),
     p(OVERPROVISION_FACTOR, Some("0"), "extra agents (number) or percent of jobs (percentage); at least 1 unless none"),
+    p(SCALING_POLICY, Some("agent-aws-stack"), "agent-aws-stack or predictive (keeps a buffer sized by the recent arrival rate)"),
     p(USE_IPV6, Some("false"), "one IPv6 address per instance"),
     p(ALLOW_PUBLIC_SUBNET, Some("false"), "accepted for compatibility; no effect (the scaler uses SEMAPHORE_AGENT_SUBNETS as given)"),
     p(ON_DEMAND_BASE_CAPACITY, Some("0"), "instances always on-demand"),

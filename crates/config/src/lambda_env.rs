@@ -12,7 +12,9 @@ pub const SSM_PARAMETER: &str = "SSM_PARAMETER";
 pub const GITHUB_META_URL_ENV: &str = "GITHUB_META_URL";
 pub const GITHUB_META_URL: &str = "https://api.github.com/meta";
 
-pub use crate::keys::name::{ENDPOINT, OVERPROVISION_FACTOR, OVERPROVISION_STRATEGY, STACK_NAME, TOKEN_PARAMETER_NAME};
+pub use crate::keys::name::{
+    DISCONNECT_AFTER_IDLE_TIMEOUT, ENDPOINT, OS, OVERPROVISION_FACTOR, OVERPROVISION_STRATEGY, SCALING_POLICY, STACK_NAME, TOKEN_PARAMETER_NAME,
+};
 
 macro_rules! roles {
     ($($variant:ident = $text:literal),+ $(,)?) => {

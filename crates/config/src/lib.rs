@@ -37,3 +37,8 @@ where
     let config = Config::try_from(&raw)?;
     Ok((raw, config))
 }
+
+/// Whether `name` is a valid SSM parameter name (the rule `SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME` follows).
+pub fn syntax_ok_ssm_name(name: &str) -> bool {
+    syntax::ssm_parameter_name(name)
+}

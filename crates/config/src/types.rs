@@ -60,6 +60,26 @@ choice!(
 );
 
 choice!(
+    /// How the scaler decides (docs/scaler.md, docs/simulate.md).
+    ScalingPolicy { AgentAwsStack = "agent-aws-stack", Predictive = "predictive" }
+);
+
+impl Default for ScalingPolicy {
+    fn default() -> Self {
+        Self::AgentAwsStack
+    }
+}
+
+impl ScalingPolicy {
+    /// Every policy, in documentation order.
+    pub const POLICIES: [ScalingPolicy; 2] = [ScalingPolicy::AgentAwsStack, ScalingPolicy::Predictive];
+
+    pub fn name(self) -> &'static str {
+        Choice::as_str(self)
+    }
+}
+
+choice!(
     /// EBS volume types.
     VolumeType {
         Gp2 = "gp2",

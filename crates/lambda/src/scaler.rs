@@ -4,9 +4,12 @@ use std::cell::Cell;
 
 use agent_stack_aws::{read_token, AsgFleet};
 use agent_stack_config::lambda_env;
-use agent_stack_config::{Choice, Endpoint, Overprovision, OverprovisionStrategy};
+use std::sync::Mutex;
+
+use agent_stack_config::{Choice, Endpoint, OperatingSystem, Overprovision, OverprovisionStrategy, ScalingPolicy};
+use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
-use agent_stack_scaler::{emf, run_ticks, tick, Clock, TickReport};
+use agent_stack_scaler::{emf, run_ticks, tick_with, Clock, TickReport};
 use agent_stack_semaphore::SemaphoreClient;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -21,6 +24,10 @@ pub struct Settings {
     pub endpoint: Endpoint,
     pub overprovision: Overprovision,
     pub asg_name: String,
+    pub policy: ScalingPolicy,
+    /// Launch-to-registered delay the predictive policy plans for.
+    pub launch_delay_ms: u64,
+    pub idle_timeout_ms: u64,
 }
 
 impl Settings {
@@ -53,16 +60,26 @@ impl Settings {
             ));
         }
         let factor = factor_text.parse::<u32>();
+        let policy_text = get(lambda_env::SCALING_POLICY).unwrap_or_else(|| ScalingPolicy::default().name().into());
+        let policy = ScalingPolicy::parse(&policy_text);
+        if policy.is_none() {
+            problems.push(format!("{} {policy_text:?} is not allowed; expected one of: {}", lambda_env::SCALING_POLICY, ScalingPolicy::allowed()));
+        }
+        let os = get(lambda_env::OS).and_then(|o| OperatingSystem::parse(&o)).unwrap_or(OperatingSystem::UbuntuFocal);
+        let idle_timeout_s = get(lambda_env::DISCONNECT_AFTER_IDLE_TIMEOUT).and_then(|t| t.parse::<u64>().ok()).unwrap_or(300);
         if factor.is_err() {
             problems.push(format!("{} {factor_text:?} is not a whole number", lambda_env::OVERPROVISION_FACTOR));
         }
-        match (endpoint, strategy, factor) {
-            (Some(endpoint), Some(strategy), Ok(factor)) if problems.is_empty() => Ok(Settings {
+        match (endpoint, strategy, factor, policy) {
+            (Some(endpoint), Some(strategy), Ok(factor), Some(policy)) if problems.is_empty() => Ok(Settings {
                 token_parameter,
                 stack_name,
                 endpoint,
                 overprovision: Overprovision { strategy, factor },
                 asg_name,
+                policy,
+                launch_delay_ms: default_launch_delay_ms(os),
+                idle_timeout_ms: idle_timeout_s.saturating_mul(1000),
             }),
             _ => Err(format!("scaler environment: {}", problems.join("; "))),
         }
@@ -101,6 +118,16 @@ pub fn report(stack_name: &str, outcome: &Result<TickReport, agent_stack_scaler:
     }
 }
 
+/// The policy's memory (recent arrival rate), kept for as long as the Lambda container lives.
+static POLICY_STATE: Mutex<Option<PolicyState>> = Mutex::new(None);
+
+/// Decides with the configured policy, updating the container's policy state.
+pub fn decide_now(settings: &Settings, observation: &agent_stack_scaler::Observation, now_ms: u64) -> agent_stack_scaler::Decision {
+    let mut guard = POLICY_STATE.lock().unwrap_or_else(|p| p.into_inner());
+    let state = guard.get_or_insert_with(|| PolicyState::new(settings.launch_delay_ms, settings.idle_timeout_ms));
+    decide_with(settings.policy, observation, settings.overprovision, state, now_ms)
+}
+
 /// Runs one scheduled invocation.
 pub async fn invoke<C: Clock>(
     sdk: &aws_config::SdkConfig,
@@ -116,7 +143,7 @@ pub async fn invoke<C: Clock>(
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
     let (failed, scaled) = (Cell::new(0), Cell::new(0));
     let ticks = run_ticks(clock, window, || async {
-        let outcome = tick(&queue, &fleet, settings.overprovision).await;
+        let outcome = tick_with(&queue, &fleet, |o| decide_now(settings, o, clock.now_ms())).await;
         match &outcome {
             Ok(r) if r.decision.raises() => scaled.set(scaled.get() + 1),
             Ok(_) => {}

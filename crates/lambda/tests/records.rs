@@ -60,3 +60,27 @@ fn a_failed_tick_logs_its_cause_and_no_metrics() {
     assert_eq!(records[0]["level"], "ERROR");
     assert_eq!(records[0]["error"], json!({ "system": "semaphore", "message": "GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500" }));
 }
+
+#[test]
+fn the_scaler_reads_its_policy_from_the_environment() {
+    use agent_stack_config::ScalingPolicy;
+    use agent_stack_lambda::scaler::Settings;
+    let env = |policy: Option<&'static str>| {
+        move |k: &str| -> Option<String> {
+            match k {
+                "SEMAPHORE_AGENT_SCALING_POLICY" => policy.map(str::to_string),
+                "SEMAPHORE_AGENT_OS" => Some("windows".into()),
+                "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT" => Some("600".into()),
+                "SEMAPHORE_ENDPOINT" => Some("org.semaphoreci.com".into()),
+                "SEMAPHORE_AGENT_OVERPROVISION_STRATEGY" => Some("none".into()),
+                "SEMAPHORE_AGENT_OVERPROVISION_FACTOR" => Some("0".into()),
+                _ => Some("x".into()),
+            }
+        }
+    };
+    let s = Settings::from_env(env(Some("predictive"))).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.policy, s.launch_delay_ms, s.idle_timeout_ms), (ScalingPolicy::Predictive, 240_000, 600_000));
+    assert_eq!(Settings::from_env(env(None)).map(|s| s.policy), Ok(ScalingPolicy::AgentAwsStack));
+    let err = Settings::from_env(env(Some("fastest"))).err().unwrap_or_default();
+    assert!(err.contains("SEMAPHORE_AGENT_SCALING_POLICY \"fastest\" is not allowed"), "{err}");
+}

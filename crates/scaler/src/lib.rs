@@ -3,10 +3,12 @@
 //! The Lambda, `agent-stack scale` and the simulator all call the same [`decide`].
 
 pub mod emf;
+pub mod policies;
 pub mod policy;
 pub mod schedule;
 mod tick;
 
 pub use policy::{decide, AsgCapacity, Agents, Decision, Instances, Jobs, Metrics, Observation, Reason};
+pub use policies::{decide_with, default_launch_delay_ms, PolicyState, ScalingPolicy};
 pub use schedule::Window;
-pub use tick::{run_ticks, tick, Clock, Fleet, JobQueue, Source, SourceError, TickReport};
+pub use tick::{run_ticks, tick, tick_with, Clock, Fleet, JobQueue, Source, SourceError, TickReport};

@@ -58,13 +58,23 @@ pub struct TickReport {
     pub decision: Decision,
 }
 
-/// Reads metrics and the group, decides, and raises the desired capacity when the decision says so.
-/// Any failure leaves capacity unchanged.
+/// Reads metrics and the group, decides with agent-aws-stack's policy, and raises the desired
+/// capacity when the decision says so. Any failure leaves capacity unchanged.
 pub async fn tick<Q: JobQueue, F: Fleet>(queue: &Q, fleet: &F, overprovision: Overprovision) -> Result<TickReport, SourceError> {
+    tick_with(queue, fleet, |o| decide(o, overprovision)).await
+}
+
+/// [`tick`] with any decision function (a configured policy and its state).
+pub async fn tick_with<Q, F, D>(queue: &Q, fleet: &F, decide_fn: D) -> Result<TickReport, SourceError>
+where
+    Q: JobQueue,
+    F: Fleet,
+    D: FnOnce(&Observation) -> Decision,
+{
     let Metrics { jobs, agents } = queue.metrics().await?;
     let asg = fleet.capacity().await?;
     let observation = Observation { jobs, agents, asg };
-    let decision = decide(&observation, overprovision);
+    let decision = decide_fn(&observation);
     if decision.raises() {
         fleet.set_desired(decision.desired_after).await?;
     }

@@ -164,6 +164,9 @@ fn add_scaler(t: &mut Template, config: &Config) {
         lambda_env::OVERPROVISION_STRATEGY: config.overprovision.strategy.to_string(),
         lambda_env::OVERPROVISION_FACTOR: config.overprovision.factor.to_string(),
         lambda_env::ASG_NAME: ref_(ids::AUTO_SCALING_GROUP),
+        lambda_env::SCALING_POLICY: config.scaling_policy.name(),
+        lambda_env::OS: config.os.to_string(),
+        lambda_env::DISCONNECT_AFTER_IDLE_TIMEOUT: config.agent.disconnect_after_idle_timeout.to_string(),
     });
     let extra_deps: &[&str] = if matches!(config.placement, Placement::Vpc { .. }) { &[ids::SCALER_SECURITY_GROUP] } else { &[] };
     add_function(t, config, f, env, extra_deps);

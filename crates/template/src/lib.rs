@@ -4,7 +4,9 @@
 //! agent-aws-stack synthesizes, so deploying over a stack it created updates it in place. Values
 //! only known at deploy time (the AMI, the Lambda artifact, the default VPC) are template parameters.
 
+pub mod assets;
 mod cfn;
+pub mod diff;
 mod fleet;
 mod functions;
 mod iam;

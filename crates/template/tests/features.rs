@@ -414,6 +414,9 @@ fn scaler_function_runs_once_at_a_time_every_minute() {
             "SEMAPHORE_AGENT_ASG_NAME": { "Ref": "autoScalingGroup" },
             "SEMAPHORE_AGENT_OVERPROVISION_FACTOR": "0",
             "SEMAPHORE_AGENT_OVERPROVISION_STRATEGY": "none",
+            "SEMAPHORE_AGENT_SCALING_POLICY": "agent-aws-stack",
+            "SEMAPHORE_AGENT_OS": "ubuntu-focal",
+            "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT": "300",
             "SEMAPHORE_AGENT_STACK_NAME": "test-stack",
             "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": "test-token",
             "SEMAPHORE_ENDPOINT": "test.semaphoreci.com",
@@ -585,4 +588,27 @@ fn a_name_tag_replaces_the_default_instance_name() {
     assert_eq!(names, vec![&json!({ "Key": "Name", "Value": "ci-agent" })]);
     let default = template(&[]);
     assert_eq!(lt_data(&default)["TagSpecifications"][0]["Tags"], json!([{ "Key": "Name", "Value": "AwsSemaphoreAgentStack/launchTemplate" }]));
+}
+
+#[test]
+fn execution_policy_covers_every_resource_type_agent_stack_deploys() {
+    for pairs in [&[][..], &[("SEMAPHORE_AGENT_VPC_ID", "vpc-0abc1234def567890"), ("SEMAPHORE_AGENT_SUBNETS", "subnet-0aaa1111")][..]] {
+        let t = template(pairs);
+        let policy = agent_stack_template::assets::execution_policy(&t).unwrap_or_else(|unknown| panic!("no actions for {unknown:?}"));
+        let actions = policy["Statement"][0]["Action"].as_array().cloned().unwrap_or_default();
+        assert!(actions.contains(&json!("autoscaling:CreateAutoScalingGroup")) && actions.contains(&json!("iam:PassRole")));
+    }
+    let mac = macos(&[]);
+    assert!(agent_stack_template::assets::execution_policy(&mac).is_ok());
+    assert_eq!(agent_stack_template::assets::execution_policy(&json!({ "Resources": { "x": { "Type": "AWS::SQS::Queue" } } })), Err(vec!["AWS::SQS::Queue".to_string()]));
+}
+
+#[test]
+fn assets_bucket_is_private_encrypted_versioned_and_tls_only() {
+    let t = agent_stack_template::assets::assets_template();
+    let b = &t["Resources"]["ArtifactBucket"]["Properties"];
+    assert_eq!(b["VersioningConfiguration"]["Status"], "Enabled");
+    assert_eq!(b["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"], true);
+    assert!(b["BucketEncryption"].is_object());
+    assert_eq!(t["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"], "false");
 }

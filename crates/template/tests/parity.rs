@@ -9,6 +9,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use agent_stack_template::diff::changed_paths;
 use agent_stack_template::{referenced_ids, synth, SynthOptions};
 use serde_json::{json, Value};
 
@@ -39,6 +40,9 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ("*Lambda*", "/Environment/Variables/AGENT_STACK_FUNCTION", "tells the one binary which role it plays"),
     ("azRebalanceSuspenderLambda107177D1", "/Environment", "AGENT_STACK_FUNCTION tells the one binary which role it plays"),
     ("scalerLambdaEE0B7FDF", "/Environment/Variables/SEMAPHORE_AGENT_ASG_NAME", "the scaler gets the ASG name directly instead of searching by tag"),
+    ("scalerLambdaEE0B7FDF", "/Environment/Variables/SEMAPHORE_AGENT_SCALING_POLICY", "the configured scaling policy"),
+    ("scalerLambdaEE0B7FDF", "/Environment/Variables/SEMAPHORE_AGENT_OS", "the predictive policy plans for the OS's launch delay"),
+    ("scalerLambdaEE0B7FDF", "/Environment/Variables/SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", "the predictive policy caps its buffer by the idle timeout"),
     ("*Lambda*", "/Timeout", "room for the custom-resource response and GitHub fetch; the scaler runs until 10 s past the next scheduled invocation"),
     ("scalerLambdaEE0B7FDF", "/ReservedConcurrentExecutions", "2: consecutive invocations overlap by 10 s so there is no gap between them (ticks are idempotent, raise-only)"),
     ("*Role*", "/ManagedPolicyArns", "AWSLambdaBasicExecutionRole replaced by a statement scoped to the function's own log group"),
@@ -112,29 +116,6 @@ fn eval(value: &Value) -> Option<Value> {
     }
 }
 
-/// JSON-pointer paths where `a` and `b` differ.
-fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let p = format!("{path}/{k}");
-                match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => diff(u, v, &p, out),
-                    _ => out.push(p),
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                diff(u, v, &format!("{path}/{i}"), out);
-            }
-        }
-        _ if a == b => {}
-        _ => out.push(if path.is_empty() { "/".into() } else { path.into() }),
-    }
-}
-
 fn deliberate(id: &str, path: &str) -> Option<usize> {
     DELIBERATE.iter().position(|(pattern, prefix, _)| matches(pattern, id) && path.starts_with(prefix))
 }
@@ -165,8 +146,7 @@ fn compare(name: &str, used: &mut BTreeSet<usize>) -> Vec<String> {
         if r["Type"] != o["Type"] {
             problems.push(format!("{name}: {id} type {} != {}", r["Type"], o["Type"]));
         }
-        let mut paths = Vec::new();
-        diff(&eval(&r["Properties"]).unwrap_or_default(), &eval(&o["Properties"]).unwrap_or_default(), "", &mut paths);
+        let paths = changed_paths(&eval(&r["Properties"]).unwrap_or_default(), &eval(&o["Properties"]).unwrap_or_default());
         for p in paths {
             match deliberate(id, &p) {
                 Some(i) => {

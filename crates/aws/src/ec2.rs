@@ -1,0 +1,40 @@
+//! EC2 look-ups deploy needs: the default VPC and the agents' image.
+
+use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::Client;
+
+use crate::sdk::error_text;
+
+/// The region's default VPC, if it has one.
+pub async fn default_vpc_id(config: &aws_config::SdkConfig) -> Result<Option<String>, String> {
+    let out = Client::new(config)
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .map_err(|e| format!("DescribeVpcs: {}", error_text(&e)))?;
+    Ok(out.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_string))
+}
+
+/// The newest image owned by this account whose name matches one of `patterns` (tried in order).
+pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String]) -> Result<Option<(String, String)>, String> {
+    let client = Client::new(config);
+    for pattern in patterns {
+        let out = client
+            .describe_images()
+            .owners("self")
+            .filters(Filter::builder().name("name").values(pattern).build())
+            .send()
+            .await
+            .map_err(|e| format!("DescribeImages {pattern}: {}", error_text(&e)))?;
+        let newest = out
+            .images()
+            .iter()
+            .filter_map(|i| Some((i.creation_date()?.to_string(), i.image_id()?.to_string(), i.name().unwrap_or_default().to_string())))
+            .max();
+        if let Some((_, id, name)) = newest {
+            return Ok(Some((id, name)));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,183 @@
+//! `agent-stack simulate`: replays a job trace through the fleet model under several scaling
+//! policies and reports waits and cost, offline.
+
+use std::path::Path;
+
+use agent_stack_config::Config;
+use agent_stack_scaler::ScalingPolicy;
+use agent_stack_sim::{compare, plot, Contender, FleetModel, Run, Summary, Synthetic, Trace, PLOT_POINTS};
+use serde_json::json;
+
+use crate::args::{Output, SimulateArgs};
+use crate::error::CliError;
+use crate::load::load_valid;
+
+/// Where the jobs come from.
+enum Source<'a> {
+    File(&'a Path),
+    Synthetic(Synthetic),
+}
+
+pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let source = source(args)?;
+    let studied = match &args.policy {
+        None => None,
+        Some(name) => Some(Contender::parse(name).ok_or_else(|| {
+            CliError::Input(format!("--policy {name:?} is not a policy; choose one of {}", Contender::names().join(", ")))
+        })?),
+    };
+    let price = non_negative("--price-per-hour", args.price_per_hour, 1e6)?;
+    let launch_delay = non_negative("--launch-delay", args.launch_delay, 86_400.0)?;
+    let config = load_valid(&args.config)?;
+    let (trace, trace_name) = match source {
+        Source::File(path) => (read_trace(path)?, path.display().to_string()),
+        Source::Synthetic(kind) => (kind.generate(args.seed), format!("synthetic {} (seed {})", kind.name(), args.seed)),
+    };
+
+    let (mut model, list_price) = FleetModel::from_config(&config);
+    if let Some(p) = price {
+        model.price_per_hour = p;
+    } else if list_price.is_none() {
+        eprintln!("note: no list price for {} on {}; costs use {} USD/h (set --price-per-hour)", config.instance_type, config.os, model.price_per_hour);
+    }
+    if let Some(s) = launch_delay {
+        model.launch_delay_ms = (s * 1000.0).round() as u64;
+    }
+    if !config.dynamic_scaling {
+        eprintln!("note: dynamic scaling is off in this configuration; the results show what each policy would do if it were on");
+    }
+
+    let deployed = Contender::Deployable(deployed_policy(&config));
+    let studied = studied.unwrap_or(deployed);
+    let contenders = contenders(studied, args.policy.is_some());
+    let points = if args.plot.is_some() { PLOT_POINTS } else { 0 };
+    let results = compare(&trace, &model, &contenders, args.seed, points);
+
+    if let Some(path) = &args.plot {
+        write_plot(path, &results, studied, &trace_name)?;
+    }
+    if let Some((s, _)) = results.iter().find(|(s, _)| s.at_max_fraction > 0.01) {
+        eprintln!(
+            "note: under {} jobs waited with the group at its maximum ({}) for {:.0}% of the run; a larger SEMAPHORE_AGENT_ASG_MAX_SIZE would shorten waits",
+            s.name,
+            model.max,
+            s.at_max_fraction * 100.0
+        );
+    }
+    if results.iter().any(|(s, _)| s.unstarted > 0) {
+        eprintln!("note: some jobs never started (the group could not grow; check SEMAPHORE_AGENT_ASG_MAX_SIZE); their wait counts until the end of the run");
+    }
+    let summaries: Vec<&Summary> = results.iter().map(|(s, _)| s).collect();
+    match args.output {
+        Output::Json => print_json(&trace, &summaries, deployed),
+        Output::Text => print_text(&config, &model, &trace, &trace_name, &summaries, deployed),
+    }
+    Ok(())
+}
+
+/// The policy a stack deployed from this configuration runs.
+// TODO(config): read SEMAPHORE_AGENT_SCALING_POLICY once the config crate has it.
+fn deployed_policy(config: &Config) -> ScalingPolicy {
+    config.scaling_policy
+}
+
+/// agent-aws-stack, the studied policy (or, without --policy, every deployable one), clairvoyant.
+fn contenders(studied: Contender, only_studied: bool) -> Vec<Contender> {
+    let mut list = vec![Contender::Deployable(ScalingPolicy::AgentAwsStack)];
+    let others: Vec<Contender> =
+        if only_studied { vec![studied] } else { ScalingPolicy::POLICIES.iter().map(|p| Contender::Deployable(*p)).collect() };
+    for c in others.into_iter().chain([Contender::Clairvoyant]) {
+        if !list.contains(&c) {
+            list.push(c);
+        }
+    }
+    list
+}
+
+fn source(args: &SimulateArgs) -> Result<Source<'_>, CliError> {
+    match (&args.trace, &args.synthetic) {
+        (Some(_), Some(_)) => Err(CliError::Input("--trace and --synthetic both given; use one: a recorded trace or a generated one".into())),
+        (None, None) => Err(CliError::Input("no jobs to simulate: give --trace FILE.csv (header queued_at,duration_s) or --synthetic steady|bursty|workday".into())),
+        (Some(path), None) => Ok(Source::File(path)),
+        (None, Some(name)) => Synthetic::parse(name)
+            .map(Source::Synthetic)
+            .ok_or_else(|| CliError::Input(format!("--synthetic {name:?} is not a trace shape; choose steady, bursty or workday"))),
+    }
+}
+
+fn non_negative(flag: &str, value: Option<f64>, limit: f64) -> Result<Option<f64>, CliError> {
+    match value {
+        Some(v) if !(v.is_finite() && (0.0..=limit).contains(&v)) => Err(CliError::Input(format!("{flag} {v} is out of range; give a number from 0 to {limit}"))),
+        v => Ok(v),
+    }
+}
+
+fn read_trace(path: &Path) -> Result<Trace, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("cannot read --trace {}: {e}", path.display())))?;
+    Trace::parse_csv(&text).map_err(|e| CliError::Input(format!("--trace {}: {e}", path.display())))
+}
+
+fn write_plot(path: &Path, results: &[(Summary, Run)], studied: Contender, trace_name: &str) -> Result<(), CliError> {
+    let Some((_, run)) = results.iter().find(|(s, _)| s.name == studied.name()) else { return Ok(()) };
+    let svg = plot(&run.series, &format!("{} on {trace_name}: queued jobs, desired and in-service instances", studied.name()));
+    std::fs::write(path, svg).map_err(|e| CliError::Failed(format!("cannot write --plot {}: {e}", path.display())))
+}
+
+fn print_json(trace: &Trace, summaries: &[&Summary], deployed: Contender) {
+    let policies: Vec<_> = summaries
+        .iter()
+        .map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            v["default"] = json!(s.name == deployed.name());
+            v
+        })
+        .collect();
+    println!("{}", json!({ "jobs": trace.len(), "policies": policies }));
+}
+
+fn print_text(config: &Config, model: &FleetModel, trace: &Trace, trace_name: &str, summaries: &[&Summary], deployed: Contender) {
+    let jobs = trace.jobs();
+    let hours = jobs.last().map_or(0, |j| j.queued_at_ms - trace.start_ms()) as f64 / 3_600_000.0;
+    println!("trace: {trace_name}, {} jobs over {hours:.1} h", trace.len());
+    let idle = match model.idle_timeout_ms {
+        0 => "never".to_string(),
+        ms => format!("{} s", ms / 1000),
+    };
+    let after_job = if model.disconnect_after_job { "replaced after each job" } else { "kept after jobs" };
+    println!(
+        "fleet: {} {} {}, min {} max {}, launch delay {} s, idle timeout {idle}, agents {after_job}, {} USD/h",
+        config.stack_name,
+        config.os,
+        config.instance_type,
+        model.min,
+        model.max,
+        model.launch_delay_ms as f64 / 1000.0,
+        model.price_per_hour
+    );
+    println!();
+    println!("{:<18} {:>9} {:>9} {:>9} {:>14} {:>10} {:>6}", "policy", "wait p50", "p95", "max", "instance-min", "cost USD", "idle");
+    for s in summaries {
+        let mark = if s.name == deployed.name() { " *" } else { "" };
+        println!(
+            "{:<18} {:>9} {:>9} {:>9} {:>14.1} {:>10.2} {:>5.1}%",
+            format!("{}{mark}", s.name),
+            duration(s.wait_p50_s),
+            duration(s.wait_p95_s),
+            duration(s.wait_max_s),
+            s.instance_minutes,
+            s.cost,
+            s.idle_fraction * 100.0
+        );
+    }
+    println!();
+    println!("* the policy this stack runs. clairvoyant knows when jobs will arrive (not deployable): a bound on waits.");
+}
+
+/// Seconds as `51.0s`, `12.5m` or `30.2h`.
+fn duration(seconds: f64) -> String {
+    match seconds {
+        s if s < 600.0 => format!("{s:.1}s"),
+        s if s < 3.0 * 3600.0 => format!("{:.1}m", s / 60.0),
+        s => format!("{:.1}h", s / 3600.0),
+    }
+}

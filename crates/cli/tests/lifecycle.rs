@@ -1,0 +1,157 @@
+//! The deploy lifecycle end to end against moto: bootstrap → token put → deploy → status → deploy
+//! (no change) → config change → diff → deploy (update) → destroy, and the failure paths moto can show.
+//! moto cannot run the Lambda behind the AZ-rebalance custom resource, so the test answers it with
+//! our handler, as the deployed function would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use agent_stack_aws::{sdk_config, CallProfile};
+use agent_stack_lambda::custom_resource;
+use agent_stack_template::ids;
+use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::Moto;
+use serde_json::{json, Value};
+
+fn cli(moto: &Moto, dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let _ = pipe.write_all(text.as_bytes());
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn write_config(dir: &Path, pairs: &[(&str, &str)]) -> PathBuf {
+    let map: serde_json::Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let path = dir.join("config.json");
+    std::fs::write(&path, Value::Object(map).to_string()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+/// Answers the stack's AZ-rebalance custom resource once the stack exists, as our Lambda would.
+async fn answer_custom_resource(moto: &Moto, stack: &str) -> bool {
+    let sdk = sdk_config(CallProfile::Command).await;
+    for _ in 0..600 {
+        if let Ok(Some(info)) = agent_stack_aws::cfn::describe_stack(&sdk, stack).await {
+            if let Ok(asg) = agent_stack_aws::stack::physical_id(&sdk, stack, ids::AUTO_SCALING_GROUP).await {
+                let event = json!({
+                    "RequestType": "Create",
+                    "ResponseURL": format!("{}/cloudformation_us-east-1/cfnresponse?stack={}", moto.endpoint, info.id),
+                    "StackId": info.id, "RequestId": "r", "LogicalResourceId": ids::AZ_REBALANCE_SUSPENSION,
+                    "ResourceProperties": { "AutoScalingGroupName": asg },
+                });
+                return custom_resource::handle(&sdk, &event).await.is_ok();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_token_deploy_status_diff_update_destroy() {
+    let Some(moto) = Moto::shared() else { return };
+    moto.export_env();
+    let stack = unique("life");
+    let dir = std::env::temp_dir().join(&stack);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let zip = dir.join("bootstrap.zip");
+    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    let zip = zip.display().to_string();
+    let token_name = format!("{stack}-token");
+    let base = [
+        ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
+        ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
+        ("SEMAPHORE_ORGANIZATION", "test"),
+        ("SEMAPHORE_AGENT_AMI", "ami-0123456789abcdef0"),
+        ("SEMAPHORE_AGENT_VOLUME_NAME", "/dev/sda1"),
+        ("SEMAPHORE_AGENT_VOLUME_SIZE", "16"),
+    ];
+    let config = write_config(&dir, &base);
+    let config = config.display().to_string();
+    let deploy_args = ["deploy", "--config", config.as_str(), "--yes", "--lambda-zip", zip.as_str()];
+
+    // bootstrap: the assets stack and the execution policy file.
+    let (code, out, err) = cli(moto, &dir, &["bootstrap", "--yes"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("artifact bucket:"), "{out}");
+    let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("execution-policy.json")).unwrap_or_default()).unwrap_or(Value::Null);
+    assert!(policy["Statement"][0]["Action"].as_array().is_some_and(|a| a.contains(&json!("iam:PassRole"))));
+    let (code, out, _) = cli(moto, &dir, &["bootstrap", "--yes"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("is up to date"), "bootstrap is idempotent: {out}");
+
+    // deploy refuses without the token parameter.
+    let (code, _, err) = cli(moto, &dir, &deploy_args, None);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("token parameter {token_name} does not exist")), "{err}");
+
+    // token put: from stdin, never echoed.
+    let (code, out, err) = cli(moto, &dir, &["token", "put", "--name", &token_name], Some("secret-registration-token\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("secret-registration-token") && !err.contains("secret-registration-token"));
+    let (code, _, err) = cli(moto, &dir, &["token", "put", "--name", &token_name], Some("\n"));
+    assert_eq!(code, 2, "empty token is bad input: {err}");
+
+    // deploy (create) while the custom resource is answered.
+    let answering = stack.clone();
+    let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let (dir, args) = (dir.clone(), deploy_args.map(str::to_string));
+        move || cli(moto, &dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(answer.await.unwrap_or(false), "the custom resource was answered");
+    // moto keeps no outputs for stacks created through change sets, so only the status is checked.
+    assert!(out.contains("CREATE_COMPLETE"), "{out}");
+
+    // status --output json.
+    let (code, out, err) = cli(moto, &dir, &["status", "--config", &config, "--output", "json"], None);
+    assert_eq!(code, 0, "{err}");
+    let s: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(s["stack_status"], "CREATE_COMPLETE");
+    assert!(s["asg"]["name"].as_str().is_some_and(|n| n.contains("autoScalingGroup")));
+    assert_eq!((s["asg"]["min"].clone(), s["asg"]["max"].clone(), s["asg"]["desired"].clone()), (json!(0), json!(1), json!(0)));
+    assert_eq!(s["instances"], json!([]));
+
+    // deploy again with no change: says so, changes nothing.
+    let (code, out, err) = cli(moto, &dir, &deploy_args, None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("up to date"), "{out}");
+    let (code, out, _) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &zip], None);
+    assert_eq!(code, 0, "{out}");
+
+    // A config change: diff shows it (exit 1), deploy applies it.
+    let mut changed = base.to_vec();
+    changed.push(("SEMAPHORE_AGENT_ASG_MAX_SIZE", "3"));
+    write_config(&dir, &changed);
+    let (code, out, err) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &zip], None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("~ autoScalingGroup") && out.contains("/Properties/MaxSize"), "{out}");
+    let (code, out, err) = cli(moto, &dir, &deploy_args, None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("UPDATE_COMPLETE"), "{out}");
+    let (_, out, _) = cli(moto, &dir, &["status", "--config", &config, "--output", "json"], None);
+    let s: Value = serde_json::from_str(out.trim()).unwrap_or(Value::Null);
+    assert_eq!(s["asg"]["max"], 3);
+
+    // destroy.
+    let (code, out, err) = cli(moto, &dir, &["destroy", "--config", &config], None);
+    assert_eq!(code, 2, "no terminal, no --yes: refuses: {out}{err}");
+    let (code, out, err) = cli(moto, &dir, &["destroy", "--config", &config, "--yes"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("deleted"), "{out}");
+    let (code, _, err) = cli(moto, &dir, &["status", "--config", &config], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not exist"), "{err}");
+}

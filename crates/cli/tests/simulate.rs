@@ -1,0 +1,135 @@
+//! `agent-stack simulate` as users run it: JSON and text reports, the plot, and exit code 2 with a
+//! message naming the flag or line for every kind of bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SEMAPHORE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
+    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}.json"))
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("agent-stack-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+/// `simulate` on the Linux example with room to grow.
+fn simulate(args: &[&str]) -> (i32, String, String) {
+    run(bin().arg("simulate").arg("--config").arg(example("linux")).env("SEMAPHORE_AGENT_ASG_MAX_SIZE", "100").args(args))
+}
+
+fn json(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn json_compares_every_policy_with_one_default() {
+    let (code, out, err) = simulate(&["--synthetic", "steady", "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert!(v["jobs"].as_u64().unwrap_or(0) > 1000, "{v}");
+    let policies = v["policies"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = policies.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["agent-aws-stack", "predictive", "clairvoyant"]);
+    for p in &policies {
+        for field in ["wait_p50_s", "wait_p95_s", "wait_max_s", "instance_minutes", "cost"] {
+            assert!(p[field].as_f64().is_some_and(|x| x >= 0.0), "{field} in {p}");
+        }
+        assert_eq!(p["jobs"], v["jobs"]);
+    }
+    let defaults: Vec<&str> = policies.iter().filter(|p| p["default"] == true).filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(defaults, ["agent-aws-stack"]);
+    assert_eq!(policies[2]["wait_p95_s"], 0.0, "clairvoyant has every agent ready");
+}
+
+#[test]
+fn deterministic_for_a_seed_and_varies_with_it() {
+    let (_, a, _) = simulate(&["--synthetic", "bursty", "--seed", "3", "--output", "json"]);
+    let (_, b, _) = simulate(&["--synthetic", "bursty", "--seed", "3", "--output", "json"]);
+    let (_, c, _) = simulate(&["--synthetic", "bursty", "--seed", "4", "--output", "json"]);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn text_table_marks_the_deployed_policy() {
+    let (code, out, err) = simulate(&["--synthetic", "workday", "--price-per-hour", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("trace: synthetic workday (seed 1)"), "{out}");
+    assert!(out.contains("min 0 max 100, launch delay 50 s, idle timeout 300 s"), "{out}");
+    assert!(out.contains("agent-aws-stack *") && out.contains("clairvoyant"), "{out}");
+    assert!(out.contains("instance-min") && out.contains("1 USD/h"), "{out}");
+}
+
+#[test]
+fn a_recorded_trace_and_a_plot() {
+    let trace = temp_file("jobs.csv", "queued_at,duration_s\n2026-01-05T09:00:00Z,300\n2026-01-05T09:00:30.5Z,120\n1767604000,60\n");
+    let svg = std::env::temp_dir().join(format!("agent-stack-simulate-{}/fleet.svg", std::process::id()));
+    let (code, out, err) = simulate(&["--trace", &trace.display().to_string(), "--policy", "predictive", "--plot", &svg.display().to_string(), "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["jobs"], 3);
+    let names: Vec<&str> = v["policies"].as_array().map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(names, ["agent-aws-stack", "predictive", "clairvoyant"]);
+    let drawing = std::fs::read_to_string(&svg).unwrap_or_else(|e| panic!("{e}"));
+    assert!(drawing.starts_with("<svg") && drawing.contains("predictive on ") && drawing.matches("<polyline").count() == 3, "{drawing}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_flag_or_line() {
+    let bad_rows = temp_file("bad.csv", "queued_at,duration_s\n2026-01-05T09:00:00Z,300\nnoon,300\n2026-01-05T09:00:00Z,-1\n");
+    let cases: [(&[&str], &[&str]); 8] = [
+        (&["--synthetic", "steady", "--trace", "x.csv"], &["--trace", "--synthetic"]),
+        (&[], &["--trace", "--synthetic"]),
+        (&["--synthetic", "weekly"], &["--synthetic", "weekly", "steady, bursty or workday"]),
+        (&["--synthetic", "steady", "--policy", "fastest"], &["--policy", "fastest", "agent-aws-stack, predictive, clairvoyant"]),
+        (&["--trace", &bad_rows.display().to_string()], &["2 bad rows", "line 3: queued_at `noon`", "line 4: duration_s `-1`"]),
+        (&["--trace", "/nonexistent/jobs.csv"], &["cannot read --trace /nonexistent/jobs.csv"]),
+        (&["--synthetic", "steady", "--price-per-hour=-1"], &["--price-per-hour -1 is out of range"]),
+        (&["--synthetic", "steady", "--launch-delay", "NaN"], &["--launch-delay"]),
+    ];
+    for (args, needles) in cases {
+        let (code, out, err) = simulate(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: missing {n:?} in {err}");
+        }
+    }
+}
+
+#[test]
+fn an_invalid_config_exits_2() {
+    let config = temp_file("bad.json", r#"{"SEMAPHORE_AGENT_STACK_NAME":"s","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"t"}"#);
+    let (code, _, err) = run(bin().args(["simulate", "--synthetic", "steady", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SEMAPHORE_ENDPOINT"), "{err}");
+}
+
+#[test]
+fn every_example_simulates() {
+    for name in ["linux", "linux-spot-arm64", "windows", "macos", "static"] {
+        let (code, out, err) = run(bin().args(["simulate", "--synthetic", "workday", "--output", "json", "--config"]).arg(example(name)));
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(json(&out)["policies"].as_array().is_some_and(|a| a.len() == 3), "{name}: {out}");
+    }
+}

@@ -1,0 +1,327 @@
+//! The discrete-event fleet model: jobs arrive, the scaler ticks, the Auto Scaling group launches
+//! instances, agents register, take the oldest queued job, finish it, and leave.
+//!
+//! Rules (agent-aws-stack's behaviour, see docs/simulate.md):
+//! - the scaler ticks every `tick_ms`, sees exactly what the Lambda sees, and may only raise desired;
+//!   a desired above max is rejected, as AWS rejects it;
+//! - the group launches an instance whenever it has fewer than desired; it registers `launch_delay_ms` later;
+//! - a queued job goes to an idle agent at once (a uniformly random one, as the first to sync wins);
+//! - disconnect-after-job: after its job the instance terminates *without* decrementing desired, so
+//!   the group launches a replacement;
+//! - idle timeout: an idle agent terminates *with* a decrement; at the group's minimum the decrement
+//!   is refused by AWS and the instance is replaced instead;
+//! - the run ends when the last job is done plus launch delay + idle timeout (time to scale in).
+//!
+//! Events at the same millisecond run in a fixed order: job finishes, registrations, idle timeouts,
+//! arrivals, then the tick. The only randomness is the seeded choice among idle agents.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use agent_stack_scaler::{Agents, AsgCapacity, Decision, Instances, Jobs, Observation};
+
+use crate::model::FleetModel;
+use crate::rng::Rng;
+use crate::run::{Accounts, Run, Sample, Series};
+use crate::trace::Trace;
+
+/// A scaling policy as the simulator drives it: one call per tick, with the epoch time.
+pub trait Policy {
+    fn decide(&mut self, observation: &Observation, now_ms: u64) -> Decision;
+}
+
+impl<F: FnMut(&Observation, u64) -> Decision> Policy for F {
+    fn decide(&mut self, observation: &Observation, now_ms: u64) -> Decision {
+        self(observation, now_ms)
+    }
+}
+
+/// With jobs queued and none running, give up after this long without progress (e.g. max size 0).
+const STALL_MS: u64 = 24 * 3600 * 1000;
+
+const FINISH: u8 = 0;
+const REGISTER: u8 = 1;
+const IDLE_TIMEOUT: u8 = 2;
+const ARRIVAL: u8 = 3;
+const TICK: u8 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Pending,
+    Idle,
+    Busy(u32),
+    Gone,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Instance {
+    launched: u64,
+    state: State,
+    idle_since: u64,
+    idle_pos: u32,
+}
+
+/// Runs `trace` through the fleet model under `policy`. `seed` drives the choice among idle
+/// agents; `points` bounds the time series kept for plotting.
+pub fn simulate(trace: &Trace, model: &FleetModel, policy: &mut dyn Policy, seed: u64, points: usize) -> Run {
+    let mut e = Engine::new(trace, model, seed, points);
+    e.run(policy);
+    e.finish()
+}
+
+struct Engine<'a> {
+    m: &'a FleetModel,
+    trace: &'a Trace,
+    origin: u64,
+    rng: Rng,
+    heap: BinaryHeap<Reverse<(u64, u8, u64, u32)>>,
+    seq: u64,
+    instances: Vec<Instance>,
+    idle: Vec<u32>,
+    queue: VecDeque<u32>,
+    desired: i64,
+    pending: i64,
+    busy: i64,
+    started: Vec<Option<u64>>,
+    done: usize,
+    acct: Accounts,
+    series: Series,
+    now: u64,
+    last_progress: u64,
+}
+
+impl<'a> Engine<'a> {
+    fn new(trace: &'a Trace, m: &'a FleetModel, seed: u64, points: usize) -> Engine<'a> {
+        let origin = trace.start_ms();
+        let last = trace.jobs().last().map_or(0, |j| j.queued_at_ms - origin);
+        let longest = trace.jobs().iter().map(|j| j.duration_ms).max().unwrap_or(0);
+        let span = last.saturating_add(longest).saturating_add(m.launch_delay_ms.saturating_mul(2)).saturating_add(m.idle_timeout_ms);
+        let mut e = Engine {
+            m,
+            trace,
+            origin,
+            rng: Rng::new(seed),
+            heap: BinaryHeap::new(),
+            seq: 0,
+            instances: Vec::new(),
+            idle: Vec::new(),
+            queue: VecDeque::new(),
+            desired: i64::from(m.initial_desired.clamp(m.min, m.max.max(m.min))).min(i64::from(m.max)),
+            pending: 0,
+            busy: 0,
+            started: vec![None; trace.len()],
+            done: 0,
+            acct: Accounts::default(),
+            series: Series::new(span, m.tick_ms.max(1), points),
+            now: 0,
+            last_progress: 0,
+        };
+        for _ in 0..e.desired.max(0) {
+            let i = e.add_instance(0);
+            e.become_idle(i, 0);
+        }
+        e
+    }
+
+    fn push(&mut self, at: u64, class: u8, instance: u32) {
+        self.seq += 1;
+        self.heap.push(Reverse((at, class, self.seq, instance)));
+    }
+
+    fn run(&mut self, policy: &mut dyn Policy) {
+        let jobs = self.trace.jobs();
+        let tick_ms = self.m.tick_ms.max(1);
+        let (mut next_arrival, mut next_tick, mut horizon) = (0usize, 0u64, u64::MAX);
+        loop {
+            let mut next = (next_tick, TICK, 0u32);
+            if let Some(j) = jobs.get(next_arrival) {
+                next = next.min((j.queued_at_ms - self.origin, ARRIVAL, 0));
+            }
+            if let Some(Reverse((at, class, _, i))) = self.heap.peek().copied() {
+                next = next.min((at, class, i));
+            }
+            let (t, class, i) = next;
+            if t > horizon {
+                self.now = horizon;
+                return;
+            }
+            self.now = t;
+            match class {
+                TICK => {
+                    self.tick(policy, t);
+                    next_tick = next_tick.saturating_add(tick_ms);
+                }
+                ARRIVAL => {
+                    self.queue.push_back(next_arrival as u32);
+                    next_arrival += 1;
+                    self.last_progress = t;
+                    self.dispatch(t);
+                }
+                _ => {
+                    self.heap.pop();
+                    match class {
+                        FINISH => self.finish_job(i, t),
+                        REGISTER => self.register(i, t),
+                        _ => self.idle_timeout(i, t),
+                    }
+                }
+            }
+            if self.done == jobs.len() && horizon == u64::MAX {
+                let tail = if self.m.idle_timeout_ms > 0 { self.m.launch_delay_ms.saturating_add(self.m.idle_timeout_ms).saturating_add(tick_ms) } else { 0 };
+                horizon = t.saturating_add(tail);
+            }
+            let stalled = next_arrival == jobs.len() && self.busy == 0 && t.saturating_sub(self.last_progress) > STALL_MS;
+            if stalled && self.done < jobs.len() {
+                return;
+            }
+        }
+    }
+
+    fn observation(&self) -> Observation {
+        let idle = self.idle.len() as i64;
+        Observation {
+            jobs: Jobs { queued: self.queue.len() as i64, running: self.busy },
+            agents: Agents { idle, occupied: self.busy },
+            asg: AsgCapacity {
+                desired: self.desired,
+                min: i64::from(self.m.min),
+                max: i64::from(self.m.max),
+                instances: Instances { pending: self.pending, in_service: idle + self.busy, other: 0 },
+            },
+        }
+    }
+
+    fn tick(&mut self, policy: &mut dyn Policy, t: u64) {
+        let observation = self.observation();
+        let decision = policy.decide(&observation, self.origin.saturating_add(t));
+        if decision.desired_after > self.desired {
+            if decision.desired_after <= i64::from(self.m.max) {
+                self.desired = decision.desired_after;
+            } else {
+                self.acct.rejected += 1;
+            }
+        }
+        self.reconcile(t);
+        let in_service = self.idle.len() as i64 + self.busy;
+        self.acct.ticks += 1;
+        if !self.queue.is_empty() && in_service + self.pending >= i64::from(self.m.max) {
+            self.acct.ticks_at_max += 1;
+        }
+        self.series.record(t, Sample { t_ms: t, queued: self.queue.len() as i64, desired: self.desired, in_service, pending: self.pending });
+    }
+
+    /// The group launches instances until it has as many as desired.
+    fn reconcile(&mut self, t: u64) {
+        while self.pending + self.idle.len() as i64 + self.busy < self.desired {
+            let i = self.add_instance(t);
+            self.pending += 1;
+            self.acct.launches += 1;
+            self.push(t.saturating_add(self.m.launch_delay_ms), REGISTER, i);
+        }
+        self.acct.peak = self.acct.peak.max(self.pending + self.idle.len() as i64 + self.busy);
+    }
+
+    fn add_instance(&mut self, t: u64) -> u32 {
+        self.instances.push(Instance { launched: t, state: State::Pending, idle_since: t, idle_pos: 0 });
+        (self.instances.len() - 1) as u32
+    }
+
+    fn register(&mut self, i: u32, t: u64) {
+        self.pending -= 1;
+        self.acct.boot_ms += self.m.launch_delay_ms;
+        self.become_idle(i, t);
+        self.dispatch(t);
+    }
+
+    fn become_idle(&mut self, i: u32, t: u64) {
+        let inst = &mut self.instances[i as usize];
+        inst.state = State::Idle;
+        inst.idle_since = t;
+        inst.idle_pos = self.idle.len() as u32;
+        self.idle.push(i);
+        if self.m.idle_timeout_ms > 0 {
+            self.push(t.saturating_add(self.m.idle_timeout_ms), IDLE_TIMEOUT, i);
+        }
+    }
+
+    fn leave_idle(&mut self, i: u32, t: u64) {
+        let pos = self.instances[i as usize].idle_pos as usize;
+        self.idle.swap_remove(pos);
+        if let Some(&moved) = self.idle.get(pos) {
+            self.instances[moved as usize].idle_pos = pos as u32;
+        }
+        self.acct.idle_ms += t - self.instances[i as usize].idle_since;
+    }
+
+    /// Idle agents take the oldest queued jobs.
+    fn dispatch(&mut self, t: u64) {
+        while !self.idle.is_empty() {
+            let Some(job) = self.queue.pop_front() else { return };
+            let i = self.idle[self.rng.below(self.idle.len() as u64) as usize];
+            self.leave_idle(i, t);
+            self.instances[i as usize].state = State::Busy(job);
+            self.busy += 1;
+            self.started[job as usize] = Some(t);
+            self.last_progress = t;
+            let duration = self.trace.jobs()[job as usize].duration_ms;
+            self.push(t.saturating_add(duration), FINISH, i);
+        }
+    }
+
+    fn finish_job(&mut self, i: u32, t: u64) {
+        let State::Busy(job) = self.instances[i as usize].state else { return };
+        self.busy -= 1;
+        self.done += 1;
+        self.acct.busy_ms += self.trace.jobs()[job as usize].duration_ms;
+        if self.m.disconnect_after_job {
+            self.terminate(i, t);
+            self.acct.replaced += 1;
+            self.reconcile(t);
+        } else {
+            self.become_idle(i, t);
+            self.dispatch(t);
+        }
+    }
+
+    fn idle_timeout(&mut self, i: u32, t: u64) {
+        let inst = self.instances[i as usize];
+        if inst.state != State::Idle || inst.idle_since.saturating_add(self.m.idle_timeout_ms) != t {
+            return;
+        }
+        self.leave_idle(i, t);
+        self.terminate(i, t);
+        if self.desired > i64::from(self.m.min) {
+            self.desired -= 1;
+            self.acct.scaled_in += 1;
+        } else {
+            self.acct.replaced += 1;
+        }
+        self.reconcile(t);
+    }
+
+    fn terminate(&mut self, i: u32, t: u64) {
+        let inst = &mut self.instances[i as usize];
+        inst.state = State::Gone;
+        self.acct.instance_ms += u128::from(t - inst.launched);
+    }
+
+    /// Closes the books at the end of the run.
+    fn finish(mut self) -> Run {
+        let end = self.now;
+        for inst in &self.instances {
+            match inst.state {
+                State::Gone => {}
+                State::Pending => self.acct.boot_ms += end - inst.launched,
+                State::Idle => self.acct.idle_ms += end - inst.idle_since,
+                State::Busy(_) => {}
+            }
+            if inst.state != State::Gone {
+                self.acct.instance_ms += u128::from(end - inst.launched);
+            }
+        }
+        let jobs = self.trace.jobs();
+        let waits = self.started.iter().zip(jobs).map(|(s, j)| s.unwrap_or(end).saturating_sub(j.queued_at_ms - self.origin)).collect();
+        let unstarted = self.started.iter().filter(|s| s.is_none()).count();
+        Run { waits_ms: waits, unstarted, end_ms: end, accounts: self.acct, series: self.series.into_samples() }
+    }
+}

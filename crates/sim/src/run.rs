@@ -1,0 +1,174 @@
+//! What one simulated run produced, and its summary: waits, instance time, cost.
+
+use serde::Serialize;
+
+/// Instance time and counts over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Accounts {
+    /// From launch to termination (or the end of the run), all instances.
+    pub instance_ms: u128,
+    /// Launch to registration.
+    pub boot_ms: u64,
+    /// Registered agents without a job.
+    pub idle_ms: u64,
+    /// Jobs running (finished jobs only).
+    pub busy_ms: u64,
+    pub launches: u64,
+    /// Instances terminated without decrement (after a job, or idle at the minimum).
+    pub replaced: u64,
+    /// Idle instances terminated with a decrement.
+    pub scaled_in: u64,
+    /// Desired capacities above max the group refused.
+    pub rejected: u64,
+    /// Most instances at once.
+    pub peak: i64,
+    pub ticks: u64,
+    /// Ticks that found jobs queued and the group at its maximum.
+    pub ticks_at_max: u64,
+}
+
+/// The fleet at one moment (maxima over a plotting bucket).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    /// Since the first job was queued.
+    pub t_ms: u64,
+    pub queued: i64,
+    pub desired: i64,
+    pub in_service: i64,
+    pub pending: i64,
+}
+
+/// Tick samples folded into at most a fixed number of buckets.
+#[derive(Debug, Clone)]
+pub struct Series {
+    bucket_ms: u64,
+    samples: Vec<Sample>,
+}
+
+impl Series {
+    /// Buckets of whole ticks covering about `span_ms` in `points` buckets (0 = keep nothing).
+    pub fn new(span_ms: u64, tick_ms: u64, points: usize) -> Series {
+        let ticks = span_ms / tick_ms + 1;
+        let per_bucket = if points == 0 { u64::MAX } else { ticks.div_ceil(points as u64).max(1) };
+        Series { bucket_ms: per_bucket.saturating_mul(tick_ms), samples: Vec::new() }
+    }
+
+    pub fn record(&mut self, t_ms: u64, s: Sample) {
+        if self.bucket_ms == u64::MAX {
+            return;
+        }
+        let start = t_ms - t_ms % self.bucket_ms;
+        match self.samples.last_mut() {
+            Some(last) if last.t_ms == start => {
+                last.queued = last.queued.max(s.queued);
+                last.desired = last.desired.max(s.desired);
+                last.in_service = last.in_service.max(s.in_service);
+                last.pending = last.pending.max(s.pending);
+            }
+            _ => self.samples.push(Sample { t_ms: start, ..s }),
+        }
+    }
+
+    pub fn into_samples(self) -> Vec<Sample> {
+        self.samples
+    }
+}
+
+/// The raw outcome of one run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Per job, in trace order: queued → started (or → end of run if it never started).
+    pub waits_ms: Vec<u64>,
+    pub unstarted: usize,
+    /// Since the first job was queued.
+    pub end_ms: u64,
+    pub accounts: Accounts,
+    pub series: Vec<Sample>,
+}
+
+/// One policy's line in the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub name: String,
+    pub jobs: usize,
+    /// Jobs that never started (the group could not grow).
+    pub unstarted: usize,
+    pub wait_p50_s: f64,
+    pub wait_p95_s: f64,
+    pub wait_max_s: f64,
+    pub wait_mean_s: f64,
+    pub instance_minutes: f64,
+    pub cost: f64,
+    /// Share of registered-agent time without a job.
+    pub idle_fraction: f64,
+    pub launches: u64,
+    pub peak_instances: i64,
+    /// Share of the run with jobs queued and the group at its maximum size.
+    pub at_max_fraction: f64,
+}
+
+impl Run {
+    pub fn summary(&self, name: &str, price_per_hour: f64) -> Summary {
+        let mut waits = self.waits_ms.clone();
+        waits.sort_unstable();
+        let a = &self.accounts;
+        let minutes = a.instance_ms as f64 / 60_000.0;
+        let registered = (a.instance_ms as f64 - a.boot_ms as f64).max(0.0);
+        let mean = if waits.is_empty() { 0.0 } else { waits.iter().map(|w| *w as f64).sum::<f64>() / waits.len() as f64 };
+        Summary {
+            name: name.to_string(),
+            jobs: waits.len(),
+            unstarted: self.unstarted,
+            wait_p50_s: seconds(percentile(&waits, 50)),
+            wait_p95_s: seconds(percentile(&waits, 95)),
+            wait_max_s: seconds(waits.last().copied().unwrap_or(0)),
+            wait_mean_s: round(mean / 1000.0, 1000.0),
+            instance_minutes: round(minutes, 10.0),
+            cost: round(minutes / 60.0 * price_per_hour, 100.0),
+            idle_fraction: if registered > 0.0 { round(a.idle_ms as f64 / registered, 1000.0) } else { 0.0 },
+            launches: a.launches,
+            peak_instances: a.peak,
+            at_max_fraction: if a.ticks > 0 { round(a.ticks_at_max as f64 / a.ticks as f64, 1000.0) } else { 0.0 },
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted values (0 for none).
+pub fn percentile(sorted: &[u64], p: u64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (sorted.len() as u64 * p).div_ceil(100).max(1);
+    sorted[(rank - 1) as usize]
+}
+
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn round(x: f64, scale: f64) -> f64 {
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!((percentile(&v, 50), percentile(&v, 95), percentile(&v, 100)), (50, 95, 100));
+        assert_eq!(percentile(&[7], 95), 7);
+        assert_eq!(percentile(&[], 95), 0);
+    }
+
+    #[test]
+    fn series_keeps_bucket_maxima() {
+        let mut s = Series::new(10_000, 2_000, 3);
+        for (t, q) in [(0, 1), (2_000, 5), (4_000, 2), (6_000, 0)] {
+            s.record(t, Sample { t_ms: t, queued: q, ..Sample::default() });
+        }
+        let samples = s.into_samples();
+        assert_eq!(samples.iter().map(|s| (s.t_ms, s.queued)).collect::<Vec<_>>(), vec![(0, 5), (4_000, 2)]);
+    }
+}
