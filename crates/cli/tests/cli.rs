@@ -1,23 +1,10 @@
 //! The `agent-stack` binary as users run it: exit codes, output and files.
 
+mod common;
+
+use common::{bin, run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
-    // Tests must not pick up a config or overrides from the developer's environment.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SEMAPHORE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
-}
+use std::process::Command;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -1,25 +1,12 @@
 //! `agent-stack simulate` as users run it: JSON and text reports, the plot, and exit code 2 with a
 //! message naming the flag or line for every kind of bad input.
 
+mod common;
+
+use common::{bin, run};
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SEMAPHORE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
-}
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}.json"))
