@@ -36,8 +36,13 @@ pub struct Deployed {
     pub template: Value,
 }
 
+/// `None` also for a stack that only ever had a change set (REVIEW_IN_PROGRESS, e.g. a cancelled
+/// first deploy): CloudFormation expects another CREATE change set for it.
 pub async fn deployed(sdk: &SdkConfig, stack: &str) -> Result<Option<Deployed>, CliError> {
     let Some(info) = cfn::describe_stack(sdk, stack).await.map_err(CliError::Failed)? else { return Ok(None) };
+    if info.status == "REVIEW_IN_PROGRESS" {
+        return Ok(None);
+    }
     let body = cfn::get_template(sdk, stack).await.map_err(CliError::Failed)?;
     let template = serde_json::from_str(&body).unwrap_or(Value::Null);
     Ok(Some(Deployed { info, template }))

@@ -155,3 +155,43 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     assert_eq!(code, 1);
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
+    let Some(moto) = Moto::shared() else { return };
+    moto.export_env();
+    let sdk = sdk_config(CallProfile::Command).await;
+    let stack = unique("reject");
+    let dir = std::env::temp_dir().join(&stack);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let zip = dir.join("bootstrap.zip");
+    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    let token_name = format!("{stack}-token");
+    let config = write_config(
+        &dir,
+        &[
+            ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
+            ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
+            ("SEMAPHORE_ORGANIZATION", "test"),
+            ("SEMAPHORE_AGENT_AMI", "ami-0123456789abcdef0"),
+        ],
+    )
+    .display()
+    .to_string();
+    let (code, _, err) = cli(moto, &dir, &["bootstrap", "--yes"], None);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(moto, &dir, &["token", "put", "--name", &token_name], Some("t0k3n\n"));
+    assert_eq!(code, 0, "{err}");
+    // Someone else already owns the stack's config parameter: CloudFormation cannot create it.
+    agent_stack_aws::put_string(&sdk, &format!("{stack}-config"), "taken").await.unwrap_or_else(|e| panic!("{e}"));
+    let zip = zip.display().to_string();
+    let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip], None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains(&stack), "the error names the stack: {err}");
+    assert!(err.contains("ParameterAlreadyExists"), "the cause is shown: {err}");
+    // The stack was never created (REVIEW_IN_PROGRESS): a second deploy tries a CREATE change set
+    // again instead of refusing forever, and fails for the same, stated reason.
+    let (code, _, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("ParameterAlreadyExists") && !err.contains("busy"), "{err}");
+}
