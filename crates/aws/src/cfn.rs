@@ -152,11 +152,7 @@ async fn describe_change_set(config: &aws_config::SdkConfig, stack: &str, id: &s
             logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
             resource_type: r.resource_type().unwrap_or_default().to_string(),
             replacement: r.replacement().map(|x| x.as_str().to_string()),
-            details: r
-                .details()
-                .iter()
-                .filter_map(|d| d.target().and_then(|t| t.name()).map(str::to_string))
-                .collect(),
+            details: r.details().iter().filter_map(|d| d.target().and_then(|t| t.name()).map(str::to_string)).collect(),
         })
         .collect();
     Ok(ChangeSet {

@@ -45,8 +45,7 @@ impl AsgFleet {
 
     /// Sets the desired capacity now, ignoring the cooldown.
     pub async fn set_desired(&self, desired: i64) -> Result<(), SourceError> {
-        let value = i32::try_from(desired)
-            .map_err(|_| SourceError::auto_scaling(format!("desired capacity {desired} is out of range")))?;
+        let value = i32::try_from(desired).map_err(|_| SourceError::auto_scaling(format!("desired capacity {desired} is out of range")))?;
         self.client
             .set_desired_capacity()
             .auto_scaling_group_name(&self.name)

@@ -56,12 +56,8 @@ pub async fn put_string(config: &aws_config::SdkConfig, name: &str, value: &str)
 /// Stores the registration token as a SecureString (overwriting), encrypted with `kms_key` or the
 /// account's `alias/aws/ssm`.
 pub async fn put_token(config: &aws_config::SdkConfig, name: &str, token: &RegistrationToken, kms_key: Option<&str>) -> Result<(), String> {
-    let mut request = Client::new(config)
-        .put_parameter()
-        .name(name)
-        .value(token.expose())
-        .r#type(ParameterType::SecureString)
-        .overwrite(true);
+    let mut request =
+        Client::new(config).put_parameter().name(name).value(token.expose()).r#type(ParameterType::SecureString).overwrite(true);
     if let Some(key) = kms_key {
         request = request.key_id(key);
     }

@@ -6,13 +6,8 @@ use crate::sdk::error_text;
 
 /// The physical ID of a stack's resource (e.g. the ASG name of `autoScalingGroup`).
 pub async fn physical_id(config: &aws_config::SdkConfig, stack: &str, logical_id: &str) -> Result<String, String> {
-    let out = Client::new(config)
-        .describe_stack_resource()
-        .stack_name(stack)
-        .logical_resource_id(logical_id)
-        .send()
-        .await
-        .map_err(|e| {
+    let out =
+        Client::new(config).describe_stack_resource().stack_name(stack).logical_resource_id(logical_id).send().await.map_err(|e| {
             let text = error_text(&e);
             if text.contains("does not exist") {
                 format!("stack {stack} does not exist in this account and region")

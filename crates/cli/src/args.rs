@@ -14,23 +14,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a stack configuration and print it resolved, with defaults marked.
-    #[command(after_help = "Examples:\n  agent-stack validate --config config.json\n  SEMAPHORE_AGENT_STACK_CONFIG=config.json agent-stack validate --output json\n\nExit codes: 0 valid, 2 invalid (every problem is listed).")]
+    #[command(
+        after_help = "Examples:\n  agent-stack validate --config config.json\n  SEMAPHORE_AGENT_STACK_CONFIG=config.json agent-stack validate --output json\n\nExit codes: 0 valid, 2 invalid (every problem is listed)."
+    )]
     Validate(ValidateArgs),
     /// Write the CloudFormation template for a stack configuration (offline, deterministic).
-    #[command(after_help = "Examples:\n  agent-stack synth --config config.json > template.json\n  agent-stack synth --config config.json -o template.json --image-id ami-0123456789abcdef0\n\nThe template's parameters ImageId, LambdaCodeBucket, LambdaCodeKey, LambdaArchitecture and\nDefaultVpcId are filled in at deploy time; the flags below bake defaults into the template.")]
+    #[command(
+        after_help = "Examples:\n  agent-stack synth --config config.json > template.json\n  agent-stack synth --config config.json -o template.json --image-id ami-0123456789abcdef0\n\nThe template's parameters ImageId, LambdaCodeBucket, LambdaCodeKey, LambdaArchitecture and\nDefaultVpcId are filled in at deploy time; the flags below bake defaults into the template."
+    )]
     Synth(SynthArgs),
     /// Run the scaler from here: read Semaphore's metrics and raise the group's desired capacity.
-    #[command(after_help = "Examples:\n  agent-stack scale --config config.json --once\n  agent-stack scale --config config.json --once --output json\n  agent-stack scale --config config.json --watch\n\nUses the AWS credentials, region and AWS_ENDPOINT_URL of the environment, as the AWS CLI does.\nThe group is the stack's autoScalingGroup unless --asg-name names another.")]
+    #[command(
+        after_help = "Examples:\n  agent-stack scale --config config.json --once\n  agent-stack scale --config config.json --once --output json\n  agent-stack scale --config config.json --watch\n\nUses the AWS credentials, region and AWS_ENDPOINT_URL of the environment, as the AWS CLI does.\nThe group is the stack's autoScalingGroup unless --asg-name names another."
+    )]
     Scale(ScaleArgs),
     /// Create the per-account/region assets stack (Lambda artifact bucket) and write the
     /// CloudFormation execution policy the agent stack needs.
-    #[command(after_help = "Examples:\n  agent-stack bootstrap --yes\n  agent-stack bootstrap --config config.json --policy-out execution-policy.json")]
+    #[command(
+        after_help = "Examples:\n  agent-stack bootstrap --yes\n  agent-stack bootstrap --config config.json --policy-out execution-policy.json"
+    )]
     Bootstrap(BootstrapArgs),
     /// Store the agent type registration token as an SSM SecureString (read from stdin, never argv).
     #[command(subcommand)]
     Token(TokenCommand),
     /// Create or update the stack through a change set, with live progress.
-    #[command(after_help = "Examples:\n  agent-stack deploy --config config.json\n  agent-stack deploy --config config.json --yes --lambda-zip bootstrap.zip\n\nAsks before IAM, security-group or replacing changes unless --yes. Re-deploying an unchanged\nconfiguration changes nothing. Needs `agent-stack bootstrap` once per account and region.")]
+    #[command(
+        after_help = "Examples:\n  agent-stack deploy --config config.json\n  agent-stack deploy --config config.json --yes --lambda-zip bootstrap.zip\n\nAsks before IAM, security-group or replacing changes unless --yes. Re-deploying an unchanged\nconfiguration changes nothing. Needs `agent-stack bootstrap` once per account and region."
+    )]
     Deploy(DeployArgs),
     /// Show what deploy would change. Exit 0: nothing differs, 1: something does, 2: error.
     #[command(after_help = "Examples:\n  agent-stack diff --config config.json")]
@@ -39,10 +49,14 @@ pub enum Command {
     #[command(after_help = "Examples:\n  agent-stack destroy --config config.json\n  agent-stack destroy --config config.json --yes")]
     Destroy(DestroyArgs),
     /// The stack, its Auto Scaling group and instances, and Semaphore's job and agent counts.
-    #[command(after_help = "Examples:\n  agent-stack status --config config.json\n  agent-stack status --config config.json --output json")]
+    #[command(
+        after_help = "Examples:\n  agent-stack status --config config.json\n  agent-stack status --config config.json --output json"
+    )]
     Status(StatusArgs),
     /// Replay a job trace through a model of the fleet and compare scaling policies: waits and cost.
-    #[command(after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed).")]
+    #[command(
+        after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed)."
+    )]
     Simulate(SimulateArgs),
 }
 
@@ -160,7 +174,9 @@ pub struct BootstrapArgs {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Store the token (from stdin) as a SecureString, overwriting the parameter.
-    #[command(after_help = "Examples:\n  agent-stack token put --name semaphore-agent-token < token.txt\n  pbpaste | agent-stack token put --name /ci/agent-token --kms-key alias/ci")]
+    #[command(
+        after_help = "Examples:\n  agent-stack token put --name semaphore-agent-token < token.txt\n  pbpaste | agent-stack token put --name /ci/agent-token --kms-key alias/ci"
+    )]
     Put(TokenPutArgs),
 }
 

@@ -29,14 +29,24 @@ pub fn run(args: &BootstrapArgs) -> Result<(), CliError> {
             let _ = cfn::delete_change_set(&sdk, ASSETS_STACK, &cs.id).await;
             println!("{ASSETS_STACK} is up to date");
         } else {
-            if !confirm(&format!("{} the {ASSETS_STACK} stack (an S3 bucket for Lambda artifacts)?", if current.is_none() { "create" } else { "update" }), args.yes)? {
+            if !confirm(
+                &format!(
+                    "{} the {ASSETS_STACK} stack (an S3 bucket for Lambda artifacts)?",
+                    if current.is_none() { "create" } else { "update" }
+                ),
+                args.yes,
+            )? {
                 let _ = cfn::delete_change_set(&sdk, ASSETS_STACK, &cs.id).await;
                 return Err(CliError::Failed("bootstrap cancelled; nothing changed".into()));
             }
             cfn::execute_change_set(&sdk, ASSETS_STACK, &cs.id).await.map_err(CliError::Failed)?;
             let info = wait(&sdk, ASSETS_STACK, false).await?;
             if !info.status.ends_with("_COMPLETE") || info.status.contains("ROLLBACK") {
-                return Err(CliError::Failed(format!("{ASSETS_STACK} ended in {}: {}", info.status, failures(&sdk, ASSETS_STACK).await.join("; "))));
+                return Err(CliError::Failed(format!(
+                    "{ASSETS_STACK} ended in {}: {}",
+                    info.status,
+                    failures(&sdk, ASSETS_STACK).await.join("; ")
+                )));
             }
         }
         let bucket = stack_ops::assets_bucket(&sdk, &stack_ops::DeployInputs::default()).await?;
@@ -44,7 +54,8 @@ pub fn run(args: &BootstrapArgs) -> Result<(), CliError> {
         Ok(())
     })?;
     let text = serde_json::to_string_pretty(&policy).map_err(|e| CliError::Failed(e.to_string()))?;
-    std::fs::write(&args.policy_out, text + "\n").map_err(|e| CliError::Failed(format!("cannot write {}: {e}", args.policy_out.display())))?;
+    std::fs::write(&args.policy_out, text + "\n")
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", args.policy_out.display())))?;
     println!("execution policy written to {} (attach it to the role CloudFormation deploys with)", args.policy_out.display());
     Ok(())
 }

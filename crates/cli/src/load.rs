@@ -2,16 +2,14 @@
 
 use std::path::PathBuf;
 
-use agent_stack_config::{ConfigErrors, ConfigFile, Config, RawConfig, CONFIG_FILE_ENV};
+use agent_stack_config::{Config, ConfigErrors, ConfigFile, RawConfig, CONFIG_FILE_ENV};
 
 use crate::args::ConfigArgs;
 use crate::error::CliError;
 
 /// The config file path, if any: the flag wins over the environment variable.
 fn config_path(args: &ConfigArgs) -> Option<PathBuf> {
-    args.config
-        .clone()
-        .or_else(|| std::env::var_os(CONFIG_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+    args.config.clone().or_else(|| std::env::var_os(CONFIG_FILE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 /// Loads and validates; errors name every bad parameter.
@@ -19,7 +17,10 @@ pub fn load(args: &ConfigArgs) -> Result<(RawConfig, Result<Config, ConfigErrors
     let path = config_path(args);
     let contents = match &path {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
-            CliError::Input(format!("cannot read config file {}: {e} (set --config or {CONFIG_FILE_ENV} to a readable JSON file)", p.display()))
+            CliError::Input(format!(
+                "cannot read config file {}: {e} (set --config or {CONFIG_FILE_ENV} to a readable JSON file)",
+                p.display()
+            ))
         })?),
         None => None,
     };

@@ -38,7 +38,10 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     if let Some(p) = price {
         model.price_per_hour = p;
     } else if list_price.is_none() {
-        eprintln!("note: no list price for {} on {}; costs use {} USD/h (set --price-per-hour)", config.instance_type, config.os, model.price_per_hour);
+        eprintln!(
+            "note: no list price for {} on {}; costs use {} USD/h (set --price-per-hour)",
+            config.instance_type, config.os, model.price_per_hour
+        );
     }
     if let Some(s) = launch_delay {
         model.launch_delay_ms = (s * 1000.0).round() as u64;
@@ -96,8 +99,12 @@ fn contenders(studied: Contender, only_studied: bool) -> Vec<Contender> {
 
 fn source(args: &SimulateArgs) -> Result<Source<'_>, CliError> {
     match (&args.trace, &args.synthetic) {
-        (Some(_), Some(_)) => Err(CliError::Input("--trace and --synthetic both given; use one: a recorded trace or a generated one".into())),
-        (None, None) => Err(CliError::Input("no jobs to simulate: give --trace FILE.csv (header queued_at,duration_s) or --synthetic steady|bursty|workday".into())),
+        (Some(_), Some(_)) => {
+            Err(CliError::Input("--trace and --synthetic both given; use one: a recorded trace or a generated one".into()))
+        }
+        (None, None) => Err(CliError::Input(
+            "no jobs to simulate: give --trace FILE.csv (header queued_at,duration_s) or --synthetic steady|bursty|workday".into(),
+        )),
         (Some(path), None) => Ok(Source::File(path)),
         (None, Some(name)) => Synthetic::parse(name)
             .map(Source::Synthetic)
@@ -107,7 +114,9 @@ fn source(args: &SimulateArgs) -> Result<Source<'_>, CliError> {
 
 fn non_negative(flag: &str, value: Option<f64>, limit: f64) -> Result<Option<f64>, CliError> {
     match value {
-        Some(v) if !(v.is_finite() && (0.0..=limit).contains(&v)) => Err(CliError::Input(format!("{flag} {v} is out of range; give a number from 0 to {limit}"))),
+        Some(v) if !(v.is_finite() && (0.0..=limit).contains(&v)) => {
+            Err(CliError::Input(format!("{flag} {v} is out of range; give a number from 0 to {limit}")))
+        }
         v => Ok(v),
     }
 }

@@ -75,7 +75,9 @@ pub async fn assets_bucket(sdk: &SdkConfig, inputs: &DeployInputs) -> Result<Str
     }
     agent_stack_aws::stack::physical_id(sdk, ASSETS_STACK, "ArtifactBucket").await.map_err(|e| {
         if e.contains("does not exist") {
-            CliError::Failed(format!("no {ASSETS_STACK} stack in this account and region: run `agent-stack bootstrap` first (or pass --bucket)"))
+            CliError::Failed(format!(
+                "no {ASSETS_STACK} stack in this account and region: run `agent-stack bootstrap` first (or pass --bucket)"
+            ))
         } else {
             CliError::Failed(e)
         }
@@ -108,14 +110,20 @@ async fn default_vpc(sdk: &SdkConfig, inputs: &DeployInputs, deployed: Option<&D
     if let Some(v) = literal {
         return Ok(v);
     }
-    agent_stack_aws::ec2::default_vpc_id(sdk)
-        .await
-        .map_err(CliError::Failed)?
-        .ok_or_else(|| CliError::Failed("this region has no default VPC: set SEMAPHORE_AGENT_VPC_ID and SEMAPHORE_AGENT_SUBNETS, or pass --default-vpc-id".into()))
+    agent_stack_aws::ec2::default_vpc_id(sdk).await.map_err(CliError::Failed)?.ok_or_else(|| {
+        CliError::Failed(
+            "this region has no default VPC: set SEMAPHORE_AGENT_VPC_ID and SEMAPHORE_AGENT_SUBNETS, or pass --default-vpc-id".into(),
+        )
+    })
 }
 
 /// The new template and its parameter values.
-pub async fn prepare(sdk: &SdkConfig, config: &Config, inputs: &DeployInputs, deployed: Option<&Deployed>) -> Result<(Value, Vec<(String, String)>), CliError> {
+pub async fn prepare(
+    sdk: &SdkConfig,
+    config: &Config,
+    inputs: &DeployInputs,
+    deployed: Option<&Deployed>,
+) -> Result<(Value, Vec<(String, String)>), CliError> {
     let template = synth(config, &SynthOptions::default()).to_value();
     let bucket = assets_bucket(sdk, inputs).await?;
     let key = upload_artifact(sdk, &bucket, inputs).await?;
@@ -147,8 +155,15 @@ pub fn check_updatable(stack: &str, info: &StackInfo) -> Result<(), CliError> {
 }
 
 /// Creates the change set for deploy or diff.
-pub async fn change_set(sdk: &SdkConfig, stack: &str, template: &Value, params: &[(String, String)], create: bool) -> Result<ChangeSet, CliError> {
-    let name = format!("agent-stack-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+pub async fn change_set(
+    sdk: &SdkConfig,
+    stack: &str,
+    template: &Value,
+    params: &[(String, String)],
+    create: bool,
+) -> Result<ChangeSet, CliError> {
+    let name =
+        format!("agent-stack-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
     let body = serde_json::to_string(template).map_err(|e| CliError::Failed(e.to_string()))?;
     let cs = cfn::create_change_set(sdk, stack, &name, &body, params, create).await.map_err(CliError::Failed)?;
     if cs.status == "FAILED" && !cs.is_empty_change() {
@@ -181,7 +196,15 @@ pub async fn wait(sdk: &SdkConfig, stack: &str, quiet: bool) -> Result<StackInfo
     for round in 0..3600u32 {
         let info = match cfn::describe_stack(sdk, stack).await.map_err(CliError::Failed)? {
             Some(i) => i,
-            None => return Ok(StackInfo { id: String::new(), status: "DELETE_COMPLETE".into(), reason: None, outputs: vec![], parameters: vec![] }),
+            None => {
+                return Ok(StackInfo {
+                    id: String::new(),
+                    status: "DELETE_COMPLETE".into(),
+                    reason: None,
+                    outputs: vec![],
+                    parameters: vec![],
+                })
+            }
         };
         let mut events = cfn::events(sdk, stack).await.unwrap_or_default();
         events.reverse();
@@ -235,7 +258,13 @@ mod tests {
     use agent_stack_aws::cfn::ResourceChange;
 
     fn info(status: &str) -> StackInfo {
-        StackInfo { id: "id".into(), status: status.into(), reason: Some("Resource creation cancelled".into()), outputs: vec![], parameters: vec![] }
+        StackInfo {
+            id: "id".into(),
+            status: status.into(),
+            reason: Some("Resource creation cancelled".into()),
+            outputs: vec![],
+            parameters: vec![],
+        }
     }
 
     #[test]
@@ -255,7 +284,13 @@ mod tests {
     }
 
     fn change(action: &str, id: &str, kind: &str, replacement: Option<&str>) -> ResourceChange {
-        ResourceChange { action: action.into(), logical_id: id.into(), resource_type: kind.into(), replacement: replacement.map(str::to_string), details: vec![] }
+        ResourceChange {
+            action: action.into(),
+            logical_id: id.into(),
+            resource_type: kind.into(),
+            replacement: replacement.map(str::to_string),
+            details: vec![],
+        }
     }
 
     /// Recorded from real CloudFormation change sets (moto reports no replacement details).

@@ -93,7 +93,10 @@ fn print_text(s: &Value) {
         Some(e) => println!("semaphore: {}", e.as_str().unwrap_or_default()),
         None => println!(
             "semaphore: {} queued, {} running jobs; {} idle, {} occupied agents",
-            s["semaphore"]["jobs"]["queued"], s["semaphore"]["jobs"]["running"], s["semaphore"]["agents"]["idle"], s["semaphore"]["agents"]["occupied"]
+            s["semaphore"]["jobs"]["queued"],
+            s["semaphore"]["jobs"]["running"],
+            s["semaphore"]["agents"]["idle"],
+            s["semaphore"]["agents"]["occupied"]
         ),
     }
 }

@@ -18,7 +18,8 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     path
 }
 
-const MIN: &str = r#"{"SEMAPHORE_AGENT_STACK_NAME":"test-stack","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"test-token","SEMAPHORE_ORGANIZATION":"test"}"#;
+const MIN: &str =
+    r#"{"SEMAPHORE_AGENT_STACK_NAME":"test-stack","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"test-token","SEMAPHORE_ORGANIZATION":"test"}"#;
 
 #[test]
 fn validate_accepts_every_example_and_marks_defaults() {
@@ -72,10 +73,8 @@ fn validate_json_output_for_scripts() {
 #[test]
 fn config_file_from_environment_and_overrides() {
     let path = temp_file("env.json", MIN);
-    let (code, out, err) = run(bin()
-        .args(["validate"])
-        .env("SEMAPHORE_AGENT_STACK_CONFIG", &path)
-        .env("SEMAPHORE_AGENT_INSTANCE_TYPE", "c6i.large"));
+    let (code, out, err) =
+        run(bin().args(["validate"]).env("SEMAPHORE_AGENT_STACK_CONFIG", &path).env("SEMAPHORE_AGENT_INSTANCE_TYPE", "c6i.large"));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("c6i.large  (environment)"), "{out}");
 }
@@ -126,12 +125,11 @@ fn cfn_lint_finds_no_errors_in_synthesized_templates() {
         return;
     }
     let reference = repo().join("../shared/reference/agent-aws-stack");
-    let mut configs: Vec<PathBuf> = ["linux", "linux-spot-arm64", "windows", "macos", "static"]
-        .iter()
-        .map(|e| repo().join(format!("examples/{e}.json")))
-        .collect();
+    let mut configs: Vec<PathBuf> =
+        ["linux", "linux-spot-arm64", "windows", "macos", "static"].iter().map(|e| repo().join(format!("examples/{e}.json"))).collect();
     if reference.is_dir() {
-        configs.extend(["linux-min", "linux-full", "windows", "macos", "static"].iter().map(|n| reference.join(format!("{n}.config.json"))));
+        configs
+            .extend(["linux-min", "linux-full", "windows", "macos", "static"].iter().map(|n| reference.join(format!("{n}.config.json"))));
     } else {
         assert!(!required, "reference configs not found at {}", reference.display());
     }

@@ -83,7 +83,8 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     let (code, out, err) = cli(moto, &dir, &["bootstrap", "--yes"], None);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("artifact bucket:"), "{out}");
-    let policy: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("execution-policy.json")).unwrap_or_default()).unwrap_or(Value::Null);
+    let policy: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("execution-policy.json")).unwrap_or_default()).unwrap_or(Value::Null);
     assert!(policy["Statement"][0]["Action"].as_array().is_some_and(|a| a.contains(&json!("iam:PassRole"))));
     let (code, out, _) = cli(moto, &dir, &["bootstrap", "--yes"], None);
     assert_eq!(code, 0);

@@ -102,8 +102,11 @@ async fn missing_credentials_and_stack_are_explained() {
     assert!(err.to_lowercase().contains("credentials"), "{err}");
 
     let other = std::env::temp_dir().join(format!("{}-other.json", unique("cli")));
-    std::fs::write(&other, r#"{"SEMAPHORE_AGENT_STACK_NAME":"never-deployed","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"t","SEMAPHORE_ORGANIZATION":"o"}"#)
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &other,
+        r#"{"SEMAPHORE_AGENT_STACK_NAME":"never-deployed","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"t","SEMAPHORE_ORGANIZATION":"o"}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let setup2 = Setup { moto: s.moto, config_file: other, asg_name: String::new(), stub: SemaphoreStub::start().await };
     let (code, _, err) = scale(&setup2, &["--once"]);
     assert_eq!(code, 1);

@@ -72,7 +72,16 @@ fn text_table_marks_the_deployed_policy() {
 fn a_recorded_trace_and_a_plot() {
     let trace = temp_file("jobs.csv", "queued_at,duration_s\n2026-01-05T09:00:00Z,300\n2026-01-05T09:00:30.5Z,120\n1767604000,60\n");
     let svg = std::env::temp_dir().join(format!("agent-stack-simulate-{}/fleet.svg", std::process::id()));
-    let (code, out, err) = simulate(&["--trace", &trace.display().to_string(), "--policy", "predictive", "--plot", &svg.display().to_string(), "--output", "json"]);
+    let (code, out, err) = simulate(&[
+        "--trace",
+        &trace.display().to_string(),
+        "--policy",
+        "predictive",
+        "--plot",
+        &svg.display().to_string(),
+        "--output",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v = json(&out);
     assert_eq!(v["jobs"], 3);

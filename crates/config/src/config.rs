@@ -110,7 +110,11 @@ impl TryFrom<&RawConfig> for Config {
 
         let stack_name = stack_name(&mut f);
         let token_parameter_name = f.required(TOKEN_PARAMETER_NAME, "the SSM parameter holding the registration token").and_then(|v| {
-            f.checked(TOKEN_PARAMETER_NAME, |_| syntax::ssm_parameter_name(v), "an SSM parameter name ([a-zA-Z0-9_.-/], hierarchical names start with /, no aws/ssm prefix)")
+            f.checked(
+                TOKEN_PARAMETER_NAME,
+                |_| syntax::ssm_parameter_name(v),
+                "an SSM parameter name ([a-zA-Z0-9_.-/], hierarchical names start with /, no aws/ssm prefix)",
+            )
         });
         let endpoint = endpoint(&mut f, &mut notes);
         let os = f.choice::<OperatingSystem>(OS).unwrap_or(OperatingSystem::UbuntuFocal);
@@ -347,7 +351,10 @@ fn kms_key(f: &mut Fields<'_>) -> Option<KmsKey> {
             None if value.contains(":key/") => Some(KmsKey::Arn(value.to_string())),
             None => None,
         }
-    } else if value.strip_prefix("alias/").is_some_and(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))) {
+    } else if value
+        .strip_prefix("alias/")
+        .is_some_and(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c)))
+    {
         Some(KmsKey::Alias(value.to_string()))
     } else {
         None
@@ -359,14 +366,10 @@ fn kms_key(f: &mut Fields<'_>) -> Option<KmsKey> {
 }
 
 fn managed_policies(f: &mut Fields<'_>) -> Vec<ManagedPolicy> {
-    f.checked_list(
-        MANAGED_POLICY_NAMES,
-        |p| syntax::policy_name(p) || syntax::arn_of(p, "iam"),
-        "an IAM managed policy name or ARN",
-    )
-    .into_iter()
-    .map(|p| if p.starts_with("arn:") { ManagedPolicy::Arn(p) } else { ManagedPolicy::Name(p) })
-    .collect()
+    f.checked_list(MANAGED_POLICY_NAMES, |p| syntax::policy_name(p) || syntax::arn_of(p, "iam"), "an IAM managed policy name or ARN")
+        .into_iter()
+        .map(|p| if p.starts_with("arn:") { ManagedPolicy::Arn(p) } else { ManagedPolicy::Name(p) })
+        .collect()
 }
 
 fn root_volume(f: &mut Fields<'_>, custom_ami: bool, notes: &mut Vec<String>) -> Option<RootVolume> {
@@ -379,10 +382,9 @@ fn root_volume(f: &mut Fields<'_>, custom_ami: bool, notes: &mut Vec<String>) ->
     }
     match (device, custom_ami) {
         (Some(device_name), _) => Some(RootVolume { device_name, settings }),
-        (None, false) => Some(RootVolume {
-            device_name: DEFAULT_ROOT_DEVICE.to_string(),
-            settings: if configured { settings } else { None },
-        }),
+        (None, false) => {
+            Some(RootVolume { device_name: DEFAULT_ROOT_DEVICE.to_string(), settings: if configured { settings } else { None } })
+        }
         (None, true) if configured => {
             f.error(VOLUME_NAME, format!("is required with {AMI} when volume settings are given: name the AMI's root device"));
             None
@@ -436,15 +438,13 @@ fn volume_settings(f: &mut Fields<'_>, volume_type: VolumeType) -> Option<Volume
     }
     if let (Some(t), Some(iops)) = (throughput, iops.or((volume_type == Gp3).then_some(3_000))) {
         if t * 4 > iops {
-            f.error(VOLUME_THROUGHPUT, format!("{t} MiB/s needs at least {} IOPS on gp3 (0.25 MiB/s per IOPS); {VOLUME_IOPS} is {iops}", t * 4));
+            f.error(
+                VOLUME_THROUGHPUT,
+                format!("{t} MiB/s needs at least {} IOPS on gp3 (0.25 MiB/s per IOPS); {VOLUME_IOPS} is {iops}", t * 4),
+            );
         }
     }
-    Some(VolumeSettings {
-        volume_type,
-        size_gib: to_u32(size?),
-        iops: iops.map(to_u32),
-        throughput_mibps: throughput.map(to_u32),
-    })
+    Some(VolumeSettings { volume_type, size_gib: to_u32(size?), iops: iops.map(to_u32), throughput_mibps: throughput.map(to_u32) })
 }
 
 fn tags(f: &mut Fields<'_>) -> Vec<Tag> {
@@ -483,10 +483,8 @@ fn mac_hosts(f: &mut Fields<'_>, os: OperatingSystem, arch: Arch, instance_type:
     const MAC_ONLY: [&str; 5] = [LICENSE_CONFIGURATION_ARN, MAC_FAMILY, MAC_DEDICATED_HOSTS, AUTO_ALLOCATE_HOST, AUTO_RELEASE_HOST];
     if !os.is_macos() {
         // A copied full config may carry the macOS defaults; only other values are a mistake.
-        let given: Vec<&str> = MAC_ONLY
-            .into_iter()
-            .filter(|k| f.is_explicit(k) && f.get(k) != crate::keys::find(k).and_then(|p| p.default))
-            .collect();
+        let given: Vec<&str> =
+            MAC_ONLY.into_iter().filter(|k| f.is_explicit(k) && f.get(k) != crate::keys::find(k).and_then(|p| p.default)).collect();
         for key in given {
             f.error(key, format!("only applies when {OS} is macos"));
         }
@@ -524,7 +522,10 @@ fn overprovision(f: &mut Fields<'_>) -> Overprovision {
     let factor = f.uint(OVERPROVISION_FACTOR, 0..=u64::from(u32::MAX));
     match (strategy, factor) {
         (OverprovisionStrategy::None, Some(n)) if n > 0 => {
-            f.error(OVERPROVISION_FACTOR, format!("{n} has no effect with {OVERPROVISION_STRATEGY}=none; set a strategy (number, percentage) or remove the factor"));
+            f.error(
+                OVERPROVISION_FACTOR,
+                format!("{n} has no effect with {OVERPROVISION_STRATEGY}=none; set a strategy (number, percentage) or remove the factor"),
+            );
         }
         (OverprovisionStrategy::Number | OverprovisionStrategy::Percentage, Some(0)) => {
             f.error(OVERPROVISION_FACTOR, format!("must be at least 1 with {OVERPROVISION_STRATEGY}={strategy}"));

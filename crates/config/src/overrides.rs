@@ -32,10 +32,7 @@ const INSTANCE_REQUIREMENTS: Shape = Object(&[
     ("AllowedInstanceTypes", STRINGS),
     ("BareMetal", Str),
     ("BaselineEbsBandwidthMbps", INT_RANGE),
-    (
-        "BaselinePerformanceFactors",
-        Object(&[("Cpu", Object(&[("References", Array(&Object(&[("InstanceFamily", Str)])))]))]),
-    ),
+    ("BaselinePerformanceFactors", Object(&[("Cpu", Object(&[("References", Array(&Object(&[("InstanceFamily", Str)])))]))])),
     ("BurstablePerformance", Str),
     ("CpuManufacturers", STRINGS),
     ("ExcludedInstanceTypes", STRINGS),
@@ -58,10 +55,7 @@ const OVERRIDE: Shape = Object(&[
     ("ImageId", Str),
     ("InstanceRequirements", INSTANCE_REQUIREMENTS),
     ("InstanceType", Str),
-    (
-        "LaunchTemplateSpecification",
-        Object(&[("LaunchTemplateId", Str), ("LaunchTemplateName", Str), ("Version", NumericStr)]),
-    ),
+    ("LaunchTemplateSpecification", Object(&[("LaunchTemplateId", Str), ("LaunchTemplateName", Str), ("Version", NumericStr)])),
     ("WeightedCapacity", NumericStr),
 ]);
 

@@ -77,10 +77,7 @@ impl RawConfig {
             }
         };
         let Value::Object(map) = parsed else {
-            self.problems.push(ConfigError::new(
-                file.path,
-                "must be a JSON object of \"SEMAPHORE_...\": \"value\" pairs",
-            ));
+            self.problems.push(ConfigError::new(file.path, "must be a JSON object of \"SEMAPHORE_...\": \"value\" pairs"));
             return;
         };
         for (key, value) in map {

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use agent_stack_config::keys::{self, name::*};
 use agent_stack_config::{
-    load, Arch, AsgMetric, Config, ConfigErrors, ConfigFile, KmsKey, ManagedPolicy, OperatingSystem,
-    OverprovisionStrategy, Placement, RawConfig, RootVolume, SpotAllocationStrategy, Tag, VolumeSettings, VolumeType,
-    DEFAULT_ROOT_DEVICE, MAX_STACK_NAME,
+    load, Arch, AsgMetric, Config, ConfigErrors, ConfigFile, KmsKey, ManagedPolicy, OperatingSystem, OverprovisionStrategy, Placement,
+    RawConfig, RootVolume, SpotAllocationStrategy, Tag, VolumeSettings, VolumeType, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -22,15 +21,12 @@ use serde_json::json;
 type Pairs<'a> = &'a [(&'a str, &'a str)];
 
 /// The smallest valid configuration.
-const BASE: Pairs<'static> =
-    &[(STACK_NAME, "test-stack"), (TOKEN_PARAMETER_NAME, "test-token"), (ORGANIZATION, "test")];
+const BASE: Pairs<'static> = &[(STACK_NAME, "test-stack"), (TOKEN_PARAMETER_NAME, "test-token"), (ORGANIZATION, "test")];
 
-const LICENSE: &str =
-    "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0";
+const LICENSE: &str = "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0";
 
 /// What a valid macOS stack needs on top of [`BASE`].
-const MAC_BASE: Pairs<'static> =
-    &[(OS, "macos"), (ARCH, "arm64"), (INSTANCE_TYPE, "mac2.metal"), (LICENSE_CONFIGURATION_ARN, LICENSE)];
+const MAC_BASE: Pairs<'static> = &[(OS, "macos"), (ARCH, "arm64"), (INSTANCE_TYPE, "mac2.metal"), (LICENSE_CONFIGURATION_ARN, LICENSE)];
 
 const NO_ENV: [(&str, &str); 0] = [];
 
@@ -274,16 +270,16 @@ fn token_parameter_name_follows_ssm_syntax() {
         assert_eq!(expect_ok(&[(TOKEN_PARAMETER_NAME, good)]).token_parameter_name, good);
     }
     for bad in [
-        "ci/token",    // hierarchical names must start with "/"
-        "aws-token",   // reserved prefix
-        "AWS-token",   // reserved prefix, any case
-        "/aws/token",  // reserved prefix after the slash
-        "ssm-token",   // reserved prefix
-        "/SSM/token",  // reserved prefix after the slash, any case
-        "has space",   // bad character
-        "tok@en",      // bad character
-        "/ci//token",  // empty level
-        "/ci/token/",  // trailing slash
+        "ci/token",   // hierarchical names must start with "/"
+        "aws-token",  // reserved prefix
+        "AWS-token",  // reserved prefix, any case
+        "/aws/token", // reserved prefix after the slash
+        "ssm-token",  // reserved prefix
+        "/SSM/token", // reserved prefix after the slash, any case
+        "has space",  // bad character
+        "tok@en",     // bad character
+        "/ci//token", // empty level
+        "/ci/token/", // trailing slash
     ] {
         expect_err(&[(TOKEN_PARAMETER_NAME, bad)], TOKEN_PARAMETER_NAME, "SSM parameter name");
     }
@@ -888,10 +884,7 @@ fn every_bad_tag_is_its_own_error() {
 #[test]
 fn availability_zones_are_a_comma_list_of_zone_names() {
     let c = expect_ok(&[(AZS, "us-east-1a, us-east-1b,,us-east-1-bos-1a")]);
-    assert_eq!(
-        c.placement,
-        Placement::DefaultVpc { zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1-bos-1a".into()] }
-    );
+    assert_eq!(c.placement, Placement::DefaultVpc { zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1-bos-1a".into()] });
     for bad in ["us-east-1", "US-EAST-1A", "useast1a", "us-east-1a;us-east-1b"] {
         expect_err(&[(AZS, bad)], AZS, &format!("{bad:?}"));
     }
@@ -903,10 +896,7 @@ fn vpc_with_subnets_is_a_vpc_placement() {
     let c = expect_ok(&[(VPC_ID, "vpc-0abc1234def567890"), (SUBNETS, "subnet-0aaa1111, subnet-0bbb2222")]);
     assert_eq!(
         c.placement,
-        Placement::Vpc {
-            vpc_id: "vpc-0abc1234def567890".into(),
-            subnets: vec!["subnet-0aaa1111".into(), "subnet-0bbb2222".into()]
-        }
+        Placement::Vpc { vpc_id: "vpc-0abc1234def567890".into(), subnets: vec!["subnet-0aaa1111".into(), "subnet-0bbb2222".into()] }
     );
 }
 
@@ -938,11 +928,7 @@ fn subnets_without_a_vpc_are_rejected() {
 
 #[test]
 fn availability_zones_with_a_vpc_are_rejected() {
-    expect_err(
-        &[(VPC_ID, "vpc-0abc1234"), (SUBNETS, "subnet-0aaa1111"), (AZS, "us-east-1a")],
-        AZS,
-        VPC_ID,
-    );
+    expect_err(&[(VPC_ID, "vpc-0abc1234"), (SUBNETS, "subnet-0aaa1111"), (AZS, "us-east-1a")], AZS, VPC_ID);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1078,11 +1064,7 @@ fn ssh_ingress_rules() {
     let c = expect_ok(&[(KEY_NAME, "k"), (SSH_INGRESS_CIDRS, "203.0.113.0/24, 2001:db8::/32")]);
     assert_eq!(c.ssh_ingress_cidrs, vec!["203.0.113.0/24".to_string(), "2001:db8::/32".to_string()]);
     expect_err(&[(OS, "windows"), (SSH_INGRESS_CIDRS, "203.0.113.0/24")], SSH_INGRESS_CIDRS, "windows");
-    expect_err(
-        &[(SECURITY_GROUP_ID, "sg-01234567"), (SSH_INGRESS_CIDRS, "203.0.113.0/24")],
-        SSH_INGRESS_CIDRS,
-        SECURITY_GROUP_ID,
-    );
+    expect_err(&[(SECURITY_GROUP_ID, "sg-01234567"), (SSH_INGRESS_CIDRS, "203.0.113.0/24")], SSH_INGRESS_CIDRS, SECURITY_GROUP_ID);
     let c = expect_ok(&[(KEY_NAME, "k")]);
     assert!(c.notes.iter().any(|n| n.contains(SSH_INGRESS_CIDRS)), "{:?}", c.notes);
 }
@@ -1245,12 +1227,48 @@ fn known_key() -> impl Strategy<Value = &'static str> {
 /// Arbitrary text, mixed with values that get past the first checks so deeper rules run too.
 fn any_value() -> impl Strategy<Value = String> {
     let plausible = [
-        "true", "false", "0", "1", "100", "86400", "macos", "windows", "ubuntu-noble", "arm64", "x86_64", "gp3",
-        "io1", "io2", "st1", "number", "percentage", "none", "mac1", "mac2,mac2-m2", "mac2.metal", "mac1.metal",
-        "vpc-0abc1234", "subnet-0aaa1111", "us-east-1a", "Team:ci,Env:prod", "aws:x:y", "Name:x",
-        r#"{"instanceType":"c5.large"}"#, r#"[{"InstanceRequirements":{"VCpuCount":{"Min":1}}}]"#, "[]",
-        "ami-0123456789abcdef0", "/dev/sda1", LICENSE, "https://example.com", "http://127.0.0.1:3000",
-        "h-0123456789abcdef0", "alias/aws/ssm", "arn:aws:kms:us-east-1:1:alias/x", "203.0.113.0/24", "é", ",",
+        "true",
+        "false",
+        "0",
+        "1",
+        "100",
+        "86400",
+        "macos",
+        "windows",
+        "ubuntu-noble",
+        "arm64",
+        "x86_64",
+        "gp3",
+        "io1",
+        "io2",
+        "st1",
+        "number",
+        "percentage",
+        "none",
+        "mac1",
+        "mac2,mac2-m2",
+        "mac2.metal",
+        "mac1.metal",
+        "vpc-0abc1234",
+        "subnet-0aaa1111",
+        "us-east-1a",
+        "Team:ci,Env:prod",
+        "aws:x:y",
+        "Name:x",
+        r#"{"instanceType":"c5.large"}"#,
+        r#"[{"InstanceRequirements":{"VCpuCount":{"Min":1}}}]"#,
+        "[]",
+        "ami-0123456789abcdef0",
+        "/dev/sda1",
+        LICENSE,
+        "https://example.com",
+        "http://127.0.0.1:3000",
+        "h-0123456789abcdef0",
+        "alias/aws/ssm",
+        "arn:aws:kms:us-east-1:1:alias/x",
+        "203.0.113.0/24",
+        "é",
+        ",",
     ];
     prop_oneof![
         3 => any::<String>(),

@@ -26,10 +26,8 @@ pub struct Outcome {
 pub async fn apply(sdk: &aws_config::SdkConfig, event: &Value) -> Outcome {
     let request = event["RequestType"].as_str().unwrap_or_default();
     let group = event["ResourceProperties"]["AutoScalingGroupName"].as_str().unwrap_or_default();
-    let physical_id = event["PhysicalResourceId"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("az-rebalance-suspension/{group}"));
+    let physical_id =
+        event["PhysicalResourceId"].as_str().map(str::to_string).unwrap_or_else(|| format!("az-rebalance-suspension/{group}"));
     let failure = match request {
         "Delete" => None,
         "Create" | "Update" if group.is_empty() => Some("ResourceProperties.AutoScalingGroupName is missing".to_string()),

@@ -63,7 +63,11 @@ impl Settings {
         let policy_text = get(lambda_env::SCALING_POLICY).unwrap_or_else(|| ScalingPolicy::default().name().into());
         let policy = ScalingPolicy::parse(&policy_text);
         if policy.is_none() {
-            problems.push(format!("{} {policy_text:?} is not allowed; expected one of: {}", lambda_env::SCALING_POLICY, ScalingPolicy::allowed()));
+            problems.push(format!(
+                "{} {policy_text:?} is not allowed; expected one of: {}",
+                lambda_env::SCALING_POLICY,
+                ScalingPolicy::allowed()
+            ));
         }
         let os = get(lambda_env::OS).and_then(|o| OperatingSystem::parse(&o)).unwrap_or(OperatingSystem::UbuntuFocal);
         let idle_timeout_s = get(lambda_env::DISCONNECT_AFTER_IDLE_TIMEOUT).and_then(|t| t.parse::<u64>().ok()).unwrap_or(300);

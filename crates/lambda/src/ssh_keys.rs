@@ -34,7 +34,8 @@ pub async fn refresh(sdk: &aws_config::SdkConfig, parameter: &str, meta_url: &st
         .user_agent(concat!("agent-stack/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let response = http.get(meta_url).send().await.map_err(|e| format!("GET {meta_url}: {}", if e.is_timeout() { "timed out" } else { "failed" }))?;
+    let response =
+        http.get(meta_url).send().await.map_err(|e| format!("GET {meta_url}: {}", if e.is_timeout() { "timed out" } else { "failed" }))?;
     let status = response.status().as_u16();
     if status != 200 {
         return Err(format!("GET {meta_url}: HTTP {status}"));

@@ -21,7 +21,10 @@ fn a_tick_logs_observation_decision_and_reason() {
     let line = &records[0];
     assert_eq!((line["level"].clone(), line["message"].clone(), line["stack"].clone()), (json!("INFO"), json!("tick"), json!("my-stack")));
     assert_eq!(line["observation"]["jobs"], json!({ "queued": 2, "running": 1 }));
-    assert_eq!(line["observation"]["asg"], json!({ "desired": 1, "min": 0, "max": 5, "instances": { "pending": 0, "in_service": 0, "other": 0 } }));
+    assert_eq!(
+        line["observation"]["asg"],
+        json!({ "desired": 1, "min": 0, "max": 5, "instances": { "pending": 0, "in_service": 0, "other": 0 } })
+    );
     assert_eq!((line["decision"]["desired_before"].clone(), line["decision"]["desired_after"].clone()), (json!(1), json!(3)));
     assert_eq!(line["reason"], "3 jobs need 3 instances");
 }
@@ -44,7 +47,8 @@ fn metrics_are_embedded_metric_format_in_namespace_semaphore() {
             assert!(r.get(d.as_str().unwrap_or_default()).is_some(), "{r}");
         }
     }
-    let find = |metric: &str, dim: &str, state: &str| emf.iter().find(|r| r.get(metric).is_some() && r[dim] == state).map(|r| r[metric].clone());
+    let find =
+        |metric: &str, dim: &str, state: &str| emf.iter().find(|r| r.get(metric).is_some() && r[dim] == state).map(|r| r[metric].clone());
     assert_eq!(find("JobCount", "JobState", "queued"), Some(json!(2)));
     assert_eq!(find("JobCount", "JobState", "running"), Some(json!(1)));
     assert_eq!(find("AgentCount", "AgentState", "idle"), Some(json!(0)));
@@ -58,7 +62,10 @@ fn a_failed_tick_logs_its_cause_and_no_metrics() {
     let records = tick_records("s", &Err(SourceError::semaphore("GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500")), 0);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["level"], "ERROR");
-    assert_eq!(records[0]["error"], json!({ "system": "semaphore", "message": "GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500" }));
+    assert_eq!(
+        records[0]["error"],
+        json!({ "system": "semaphore", "message": "GET https://x/api/v1/self_hosted_agents/metrics: HTTP 500" })
+    );
 }
 
 #[test]

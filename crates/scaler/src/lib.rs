@@ -8,7 +8,7 @@ pub mod policy;
 pub mod schedule;
 mod tick;
 
-pub use policy::{decide, AsgCapacity, Agents, Decision, Instances, Jobs, Metrics, Observation, Reason};
 pub use policies::{decide_with, default_launch_delay_ms, PolicyState, ScalingPolicy};
+pub use policy::{decide, Agents, AsgCapacity, Decision, Instances, Jobs, Metrics, Observation, Reason};
 pub use schedule::Window;
 pub use tick::{run_ticks, tick, tick_with, Clock, Fleet, JobQueue, Source, SourceError, TickReport};

@@ -94,7 +94,13 @@ impl PolicyState {
 }
 
 /// Decides with the named policy; every policy updates `state` with the observation at `now_ms`.
-pub fn decide_with(policy: ScalingPolicy, observation: &Observation, overprovision: Overprovision, state: &mut PolicyState, now_ms: u64) -> Decision {
+pub fn decide_with(
+    policy: ScalingPolicy,
+    observation: &Observation,
+    overprovision: Overprovision,
+    state: &mut PolicyState,
+    now_ms: u64,
+) -> Decision {
     state.observe(demand(observation.jobs), now_ms);
     match policy {
         ScalingPolicy::AgentAwsStack => decide(observation, overprovision),
@@ -230,7 +236,11 @@ mod tests {
 
     /// A state after a history of observations at arbitrary times (including steps back and gaps).
     fn any_state() -> impl Strategy<Value = PolicyState> {
-        (any::<u64>(), any::<u64>(), prop::collection::vec((prop_oneof![any::<i64>(), 0..1000i64], prop_oneof![any::<u64>(), 0..20_000u64]), 0..40))
+        (
+            any::<u64>(),
+            any::<u64>(),
+            prop::collection::vec((prop_oneof![any::<i64>(), 0..1000i64], prop_oneof![any::<u64>(), 0..20_000u64]), 0..40),
+        )
             .prop_map(|(lead, idle, history)| {
                 let mut state = PolicyState::new(lead, idle);
                 let mut now = 0u64;

@@ -167,7 +167,11 @@ impl<'a> Engine<'a> {
                 }
             }
             if self.done == jobs.len() && horizon == u64::MAX {
-                let tail = if self.m.idle_timeout_ms > 0 { self.m.launch_delay_ms.saturating_add(self.m.idle_timeout_ms).saturating_add(tick_ms) } else { 0 };
+                let tail = if self.m.idle_timeout_ms > 0 {
+                    self.m.launch_delay_ms.saturating_add(self.m.idle_timeout_ms).saturating_add(tick_ms)
+                } else {
+                    0
+                };
                 horizon = t.saturating_add(tail);
             }
             let stalled = next_arrival == jobs.len() && self.busy == 0 && t.saturating_sub(self.last_progress) > STALL_MS;
@@ -207,7 +211,8 @@ impl<'a> Engine<'a> {
         if !self.queue.is_empty() && in_service + self.pending >= i64::from(self.m.max) {
             self.acct.ticks_at_max += 1;
         }
-        self.series.record(t, Sample { t_ms: t, queued: self.queue.len() as i64, desired: self.desired, in_service, pending: self.pending });
+        self.series
+            .record(t, Sample { t_ms: t, queued: self.queue.len() as i64, desired: self.desired, in_service, pending: self.pending });
     }
 
     /// The group launches instances until it has as many as desired.

@@ -40,7 +40,11 @@ impl Contender {
     /// The policy, ready to drive one run over `trace`.
     pub fn instantiate(self, trace: &Trace, model: &FleetModel) -> Box<dyn Policy> {
         match self {
-            Contender::Deployable(policy) => Box::new(Deployed { policy, overprovision: model.overprovision, state: PolicyState::new(model.launch_delay_ms, model.idle_timeout_ms) }),
+            Contender::Deployable(policy) => Box::new(Deployed {
+                policy,
+                overprovision: model.overprovision,
+                state: PolicyState::new(model.launch_delay_ms, model.idle_timeout_ms),
+            }),
             Contender::Clairvoyant => Box::new(Clairvoyant::new(trace, model.launch_delay_ms + model.tick_ms)),
         }
     }

@@ -63,7 +63,12 @@ impl Trace {
 
     /// Parses a CSV trace; collects every bad row.
     pub fn parse_csv(text: &str) -> Result<Trace, TraceError> {
-        let mut lines = text.trim_start_matches('\u{feff}').lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+        let mut lines = text
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
         let Some((header_line, header)) = lines.next() else { return Err(TraceError::Empty) };
         let names: Vec<&str> = header.split(',').map(unquote).collect();
         let column = |name: &str| names.iter().position(|n| *n == name);
@@ -75,9 +80,13 @@ impl Trace {
         for (line, row) in lines {
             let fields: Vec<&str> = row.split(',').map(unquote).collect();
             let field = |i: usize, name: &str| fields.get(i).copied().ok_or_else(|| format!("missing {name}"));
-            let at = field(at_col, "queued_at").and_then(|f| parse_time(f).ok_or_else(|| format!("queued_at `{f}` is not ISO-8601 (2026-01-05T09:30:00Z) or epoch seconds")));
+            let at = field(at_col, "queued_at").and_then(|f| {
+                parse_time(f).ok_or_else(|| format!("queued_at `{f}` is not ISO-8601 (2026-01-05T09:30:00Z) or epoch seconds"))
+            });
             let dur = field(dur_col, "duration_s").and_then(|f| {
-                parse_decimal_ms(f).filter(|ms| *ms <= MAX_DURATION_S * 1000).ok_or_else(|| format!("duration_s `{f}` is not a number of seconds from 0 to {MAX_DURATION_S}"))
+                parse_decimal_ms(f)
+                    .filter(|ms| *ms <= MAX_DURATION_S * 1000)
+                    .ok_or_else(|| format!("duration_s `{f}` is not a number of seconds from 0 to {MAX_DURATION_S}"))
             });
             match (at, dur) {
                 (Ok(queued_at_ms), Ok(duration_ms)) => jobs.push(Job { queued_at_ms, duration_ms }),
@@ -161,14 +170,26 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:01.123456Z"), Some(1123));
         assert_eq!(parse_time("1767571200"), Some(1_767_571_200_000));
         assert_eq!(parse_time("1767571200.5"), Some(1_767_571_200_500));
-        for bad in ["", "-5", "1e9", "12.", ".5", "1970-01-01T00:00:01.Z", "1970-01-01T00:00:01", "2026-01-05 09:30:00Z", "nan", "99999999999999999999"] {
+        for bad in [
+            "",
+            "-5",
+            "1e9",
+            "12.",
+            ".5",
+            "1970-01-01T00:00:01.Z",
+            "1970-01-01T00:00:01",
+            "2026-01-05 09:30:00Z",
+            "nan",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn csv_round_trip() {
-        let trace = Trace::new(vec![Job { queued_at_ms: 5_500, duration_ms: 60_000 }, Job { queued_at_ms: 1_000, duration_ms: 1_250 }]).unwrap();
+        let trace =
+            Trace::new(vec![Job { queued_at_ms: 5_500, duration_ms: 60_000 }, Job { queued_at_ms: 1_000, duration_ms: 1_250 }]).unwrap();
         assert_eq!(trace.to_csv(), "queued_at,duration_s\n1,1.25\n5.5,60\n");
         assert_eq!(Trace::parse_csv(&trace.to_csv()).unwrap(), trace);
     }

@@ -9,7 +9,8 @@ const T0: u64 = 1_767_571_200_000;
 const AWS: Contender = Contender::Deployable(ScalingPolicy::AgentAwsStack);
 
 fn trace(jobs: &[(u64, u64)]) -> Trace {
-    Trace::new(jobs.iter().map(|&(at_s, dur_s)| Job { queued_at_ms: T0 + at_s * 1000, duration_ms: dur_s * 1000 }).collect()).unwrap_or_else(|e| panic!("{e}"))
+    Trace::new(jobs.iter().map(|&(at_s, dur_s)| Job { queued_at_ms: T0 + at_s * 1000, duration_ms: dur_s * 1000 }).collect())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn run(t: &Trace, model: &FleetModel, who: Contender) -> Run {
@@ -102,19 +103,22 @@ fn deterministic_for_a_seed() {
 }
 
 fn any_model() -> impl Strategy<Value = FleetModel> {
-    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>()).prop_map(|(min, extra, initial, delay_s, idle_s, after_job)| FleetModel {
-        launch_delay_ms: delay_s * 1000,
-        idle_timeout_ms: idle_s * 1000,
-        disconnect_after_job: after_job,
-        initial_desired: initial,
-        max: min + extra,
-        ..FleetModel::linux(min, min + extra)
-    })
+    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>()).prop_map(
+        |(min, extra, initial, delay_s, idle_s, after_job)| FleetModel {
+            launch_delay_ms: delay_s * 1000,
+            idle_timeout_ms: idle_s * 1000,
+            disconnect_after_job: after_job,
+            initial_desired: initial,
+            max: min + extra,
+            ..FleetModel::linux(min, min + extra)
+        },
+    )
 }
 
 fn any_trace() -> impl Strategy<Value = Trace> {
     prop::collection::vec((0..7_200_000u64, 0..1_500_000u64), 1..50).prop_map(|jobs| {
-        Trace::new(jobs.into_iter().map(|(at, dur)| Job { queued_at_ms: T0 + at, duration_ms: dur }).collect()).unwrap_or_else(|e| panic!("{e}"))
+        Trace::new(jobs.into_iter().map(|(at, dur)| Job { queued_at_ms: T0 + at, duration_ms: dur }).collect())
+            .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 

@@ -49,12 +49,11 @@ fn every_bad_row_is_reported_with_its_line() {
 fn header_and_empty_files() {
     assert_eq!(Trace::parse_csv(""), Err(TraceError::Empty));
     assert_eq!(Trace::parse_csv("queued_at,duration_s\n\n"), Err(TraceError::Empty));
-    let Err(TraceError::Header { line, found }) = Trace::parse_csv("\n# jobs\nstart,seconds\n1,2\n") else { panic!("expected a header error") };
+    let Err(TraceError::Header { line, found }) = Trace::parse_csv("\n# jobs\nstart,seconds\n1,2\n") else {
+        panic!("expected a header error")
+    };
     assert_eq!((line, found.as_str()), (3, "start,seconds"));
-    assert_eq!(
-        TraceError::Rows(vec![RowError { line: 2, message: "x".into() }]).to_string(),
-        "1 bad row:\n  line 2: x"
-    );
+    assert_eq!(TraceError::Rows(vec![RowError { line: 2, message: "x".into() }]).to_string(), "1 bad row:\n  line 2: x");
 }
 
 #[test]

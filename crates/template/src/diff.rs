@@ -36,16 +36,28 @@ fn walk(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 /// How one resource differs between the deployed and the new template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceDiff {
-    Added { logical_id: String, resource_type: String },
-    Removed { logical_id: String, resource_type: String },
+    Added {
+        logical_id: String,
+        resource_type: String,
+    },
+    Removed {
+        logical_id: String,
+        resource_type: String,
+    },
     /// `paths` are property paths (`/Properties/...`) and top-level attributes such as `/DependsOn`.
-    Modified { logical_id: String, resource_type: String, paths: Vec<String> },
+    Modified {
+        logical_id: String,
+        resource_type: String,
+        paths: Vec<String>,
+    },
 }
 
 impl ResourceDiff {
     pub fn logical_id(&self) -> &str {
         match self {
-            ResourceDiff::Added { logical_id, .. } | ResourceDiff::Removed { logical_id, .. } | ResourceDiff::Modified { logical_id, .. } => logical_id,
+            ResourceDiff::Added { logical_id, .. }
+            | ResourceDiff::Removed { logical_id, .. }
+            | ResourceDiff::Modified { logical_id, .. } => logical_id,
         }
     }
 
@@ -99,7 +111,11 @@ mod tests {
         assert_eq!(
             diff_resources(&old, &new),
             vec![
-                ResourceDiff::Modified { logical_id: "a".into(), resource_type: "AWS::SSM::Parameter".into(), paths: vec!["/Properties/Value".into()] },
+                ResourceDiff::Modified {
+                    logical_id: "a".into(),
+                    resource_type: "AWS::SSM::Parameter".into(),
+                    paths: vec!["/Properties/Value".into()]
+                },
                 ResourceDiff::Removed { logical_id: "b".into(), resource_type: "AWS::IAM::Role".into() },
                 ResourceDiff::Added { logical_id: "d".into(), resource_type: "AWS::Logs::LogGroup".into() },
             ]

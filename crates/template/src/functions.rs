@@ -19,7 +19,6 @@ pub const SCALER_TIMEOUT_S: u64 = agent_stack_scaler::schedule::LAMBDA_TIMEOUT_S
 /// Two scaler invocations may run at once: each overlaps the next so there is no gap between them.
 pub const SCALER_CONCURRENCY: u32 = 2;
 
-
 /// One function's identity: logical IDs and the role name the binary dispatches on.
 struct Function {
     function: &'static str,
@@ -106,10 +105,8 @@ fn add_ssh_keys_updater(t: &mut Template, config: &Config) {
 fn add_az_rebalance_suspender(t: &mut Template, config: &Config) {
     let f = &AZ_REBALANCE;
     t.add(f.role, iam::role(config, "lambda.amazonaws.com", vec![]));
-    let statements = vec![
-        statement(&["autoscaling:SuspendProcesses"], iam::asg_arn(config)),
-        iam::write_logs(&log_group_name(config, f.kind)),
-    ];
+    let statements =
+        vec![statement(&["autoscaling:SuspendProcesses"], iam::asg_arn(config)), iam::write_logs(&log_group_name(config, f.kind))];
     t.add(f.policy, iam::policy(&format!("{}-az-rebalance-suspender-policy", config.stack_name), f.role, statements));
     add_function(t, config, f, json!({}), &[]);
     let mut suspension = depends_on(

@@ -3,7 +3,7 @@
 use agent_stack_config::{Config, KmsKey};
 use serde_json::{json, Value};
 
-use crate::cfn::{own_arn, ref_, resource, sub, sub_escape, with_tags, tag_list};
+use crate::cfn::{own_arn, ref_, resource, sub, sub_escape, tag_list, with_tags};
 
 pub const POLICY_VERSION: &str = "2012-10-17";
 
@@ -77,8 +77,5 @@ pub fn decrypt_token(config: &Config) -> Value {
 
 /// Write access to one function's own log group.
 pub fn write_logs(log_group_name: &str) -> Value {
-    statement(
-        &["logs:CreateLogStream", "logs:PutLogEvents"],
-        own_arn("logs", &format!("log-group:{}:*", sub_escape(log_group_name))),
-    )
+    statement(&["logs:CreateLogStream", "logs:PutLogEvents"], own_arn("logs", &format!("log-group:{}:*", sub_escape(log_group_name))))
 }

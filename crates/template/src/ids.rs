@@ -6,8 +6,7 @@ pub const SSH_KEYS_POLICY: &str = "sshKeysUpdaterRolePolicyF5F35E6B";
 pub const SSH_KEYS_ROLE: &str = "sshKeysUpdaterRole765585CA";
 pub const SSH_KEYS_FUNCTION: &str = "sshKeysUpdaterLambda1B004349";
 pub const SSH_KEYS_RULE: &str = "sshKeysUpdaterEventRule9491D909";
-pub const SSH_KEYS_PERMISSION: &str =
-    "sshKeysUpdaterEventRuleAllowEventRuleAwsSemaphoreAgentStacksshKeysUpdaterLambda0266771E9C582ED9";
+pub const SSH_KEYS_PERMISSION: &str = "sshKeysUpdaterEventRuleAllowEventRuleAwsSemaphoreAgentStacksshKeysUpdaterLambda0266771E9C582ED9";
 pub const SSH_KEYS_LOG_GROUP: &str = "sshKeysUpdaterLogGroup";
 
 pub const AGENT_CONFIG_PARAMETER: &str = "SemaphoreAgentConfigParameterF91637D0";

@@ -75,10 +75,7 @@ fn agent_config_parameter(config: &Config) -> Value {
 
 fn instance_policy(config: &Config) -> Value {
     let mut statements = vec![
-        statement(
-            &["autoscaling:SetInstanceHealth", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-            iam::asg_arn(config),
-        ),
+        statement(&["autoscaling:SetInstanceHealth", "autoscaling:TerminateInstanceInAutoScalingGroup"], iam::asg_arn(config)),
         statement(
             &["ssm:GetParameter"],
             json!([
@@ -103,10 +100,7 @@ fn instance_policy(config: &Config) -> Value {
     if let Some(bucket) = &config.cache_bucket {
         statements.push(statement(
             &["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:DeleteObject"],
-            json!([
-                sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}/*")),
-                sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}")),
-            ]),
+            json!([sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}/*")), sub(format!("arn:${{AWS::Partition}}:s3:::{bucket}")),]),
         ));
     }
     iam::policy(&format!("{}-instance-profile-policy", config.stack_name), ids::INSTANCE_ROLE, statements)

@@ -114,11 +114,8 @@ fn add_parameters(t: &mut Template, config: &Config, o: &SynthOptions) {
         LAMBDA_CODE_KEY.into(),
         parameter("String", "S3 key of the agent-stack Lambda artifact (zip with bootstrap)", o.lambda_code_key.as_deref()),
     );
-    let mut arch = parameter(
-        "String",
-        "CPU architecture of the Lambda artifact",
-        Some(o.lambda_architecture.as_deref().unwrap_or("x86_64")),
-    );
+    let mut arch =
+        parameter("String", "CPU architecture of the Lambda artifact", Some(o.lambda_architecture.as_deref().unwrap_or("x86_64")));
     arch["AllowedValues"] = json!(["x86_64", "arm64"]);
     t.parameters.insert(LAMBDA_ARCHITECTURE.into(), arch);
     if config.creates_security_group() && matches!(config.placement, agent_stack_config::Placement::DefaultVpc { .. }) {

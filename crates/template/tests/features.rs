@@ -197,7 +197,10 @@ fn instance_type_defaults_to_t2_micro_and_can_be_set() {
 #[test]
 fn imdsv2_is_required_with_hop_limit_two() {
     let t = template(&[]);
-    assert_eq!(lt_data(&t)["MetadataOptions"], json!({ "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2, "HttpTokens": "required" }));
+    assert_eq!(
+        lt_data(&t)["MetadataOptions"],
+        json!({ "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2, "HttpTokens": "required" })
+    );
 }
 
 #[test]
@@ -316,7 +319,10 @@ fn asg_defaults() {
     assert!(a.get("MetricsCollection").is_none());
     assert!(a.get("MaxInstanceLifetime").is_none());
     assert_eq!(a["AvailabilityZones"], json!({ "Fn::GetAZs": "" }));
-    assert_eq!(a["MixedInstancesPolicy"]["InstancesDistribution"], json!({ "OnDemandBaseCapacity": 0, "OnDemandPercentageAboveBaseCapacity": 100 }));
+    assert_eq!(
+        a["MixedInstancesPolicy"]["InstancesDistribution"],
+        json!({ "OnDemandBaseCapacity": 0, "OnDemandPercentageAboveBaseCapacity": 100 })
+    );
     assert_eq!(a["Tags"], json!([{ "Key": "application", "PropagateAtLaunch": true, "Value": "semaphore-agent" }]));
 }
 
@@ -332,7 +338,10 @@ fn asg_desired_min_max_lifetime_and_metrics_can_be_set() {
     let a = asg(&t);
     assert_eq!((&a["MinSize"], &a["MaxSize"], &a["DesiredCapacity"]), (&json!("2"), &json!("8"), &json!("3")));
     assert_eq!(a["MaxInstanceLifetime"], 86400);
-    assert_eq!(a["MetricsCollection"], json!([{ "Granularity": "1Minute", "Metrics": ["GroupDesiredCapacity", "GroupInServiceInstances"] }]));
+    assert_eq!(
+        a["MetricsCollection"],
+        json!([{ "Granularity": "1Minute", "Metrics": ["GroupDesiredCapacity", "GroupInServiceInstances"] }])
+    );
 }
 
 #[test]
@@ -357,7 +366,10 @@ fn spot_mix_and_allocation_strategies() {
 fn launch_template_overrides_in_either_case_reach_the_asg() {
     for text in [r#"{"instanceRequirements":{"vCpuCount":{"min":2}}}"#, r#"{"InstanceRequirements":{"VCpuCount":{"Min":2}}}"#] {
         let t = template(&[("SEMAPHORE_AGENT_ASG_LAUNCH_TEMPLATE_OVERRIDES_JSON", text)]);
-        assert_eq!(asg(&t)["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"], json!([{ "InstanceRequirements": { "VCpuCount": { "Min": 2 } } }]));
+        assert_eq!(
+            asg(&t)["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"],
+            json!([{ "InstanceRequirements": { "VCpuCount": { "Min": 2 } } }])
+        );
     }
 }
 
@@ -394,7 +406,8 @@ fn az_rebalance_is_suspended_by_our_function() {
 fn zones_subnets_and_default_vpc() {
     let t = template(&[("SEMAPHORE_AGENT_AZS", "us-east-1a,us-east-1b")]);
     assert_eq!(asg(&t)["AvailabilityZones"], json!(["us-east-1a", "us-east-1b"]));
-    let t = template(&[("SEMAPHORE_AGENT_VPC_ID", "vpc-0abc1234def567890"), ("SEMAPHORE_AGENT_SUBNETS", "subnet-0aaa1111,subnet-0bbb2222")]);
+    let t =
+        template(&[("SEMAPHORE_AGENT_VPC_ID", "vpc-0abc1234def567890"), ("SEMAPHORE_AGENT_SUBNETS", "subnet-0aaa1111,subnet-0bbb2222")]);
     assert_eq!(asg(&t)["VPCZoneIdentifier"], json!(["subnet-0aaa1111", "subnet-0bbb2222"]));
     assert!(asg(&t).get("AvailabilityZones").is_none());
 }
@@ -405,7 +418,10 @@ fn zones_subnets_and_default_vpc() {
 fn scaler_function_runs_once_at_a_time_every_minute() {
     let t = template(&[]);
     let f = props(&t, "scalerLambdaEE0B7FDF");
-    assert_eq!((&f["Runtime"], &f["Handler"], &f["ReservedConcurrentExecutions"]), (&json!("provided.al2023"), &json!("bootstrap"), &json!(2)));
+    assert_eq!(
+        (&f["Runtime"], &f["Handler"], &f["ReservedConcurrentExecutions"]),
+        (&json!("provided.al2023"), &json!("bootstrap"), &json!(2))
+    );
     assert_eq!(f["Timeout"], 80);
     assert_eq!(
         f["Environment"]["Variables"],
@@ -433,7 +449,10 @@ fn overprovisioning_reaches_the_scaler() {
     for (strategy, factor) in [("number", "2"), ("percentage", "25")] {
         let t = template(&[("SEMAPHORE_AGENT_OVERPROVISION_STRATEGY", strategy), ("SEMAPHORE_AGENT_OVERPROVISION_FACTOR", factor)]);
         let vars = &props(&t, "scalerLambdaEE0B7FDF")["Environment"]["Variables"];
-        assert_eq!((&vars["SEMAPHORE_AGENT_OVERPROVISION_STRATEGY"], &vars["SEMAPHORE_AGENT_OVERPROVISION_FACTOR"]), (&json!(strategy), &json!(factor)));
+        assert_eq!(
+            (&vars["SEMAPHORE_AGENT_OVERPROVISION_STRATEGY"], &vars["SEMAPHORE_AGENT_OVERPROVISION_FACTOR"]),
+            (&json!(strategy), &json!(factor))
+        );
     }
 }
 
@@ -441,7 +460,13 @@ fn overprovisioning_reaches_the_scaler() {
 fn scaler_permissions_are_scoped() {
     let t = template(&[]);
     let s = statements(&t, "scalerLambdaPolicy55529EAF");
-    for action in ["autoscaling:DescribeAutoScalingGroups", "autoscaling:SetDesiredCapacity", "ssm:GetParameter", "kms:Decrypt", "cloudwatch:PutMetricData"] {
+    for action in [
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:SetDesiredCapacity",
+        "ssm:GetParameter",
+        "kms:Decrypt",
+        "cloudwatch:PutMetricData",
+    ] {
         assert!(has_action(&s, action), "{action}");
     }
     let metrics = s.iter().find(|x| x["Action"] == "cloudwatch:PutMetricData").cloned().unwrap_or_default();
@@ -451,7 +476,8 @@ fn scaler_permissions_are_scoped() {
 
 #[test]
 fn scaler_runs_in_the_vpc_subnets_when_given() {
-    let t = template(&[("SEMAPHORE_AGENT_VPC_ID", "vpc-0abc1234def567890"), ("SEMAPHORE_AGENT_SUBNETS", "subnet-0aaa1111,subnet-0bbb2222")]);
+    let t =
+        template(&[("SEMAPHORE_AGENT_VPC_ID", "vpc-0abc1234def567890"), ("SEMAPHORE_AGENT_SUBNETS", "subnet-0aaa1111,subnet-0bbb2222")]);
     assert_eq!(
         props(&t, "scalerLambdaEE0B7FDF")["VpcConfig"],
         json!({ "SecurityGroupIds": [{ "Fn::GetAtt": ["scalerLambdaSecurityGroupB905E544", "GroupId"] }], "SubnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"] })
@@ -499,7 +525,10 @@ fn macos(extra: &[(&str, &str)]) -> Value {
         ("SEMAPHORE_AGENT_OS", "macos"),
         ("SEMAPHORE_AGENT_ARCH", "arm64"),
         ("SEMAPHORE_AGENT_INSTANCE_TYPE", "mac2.metal"),
-        ("SEMAPHORE_AGENT_LICENSE_CONFIGURATION_ARN", "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0"),
+        (
+            "SEMAPHORE_AGENT_LICENSE_CONFIGURATION_ARN",
+            "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0",
+        ),
     ];
     pairs.extend_from_slice(extra);
     template(&pairs)
@@ -510,7 +539,10 @@ fn macos_instances_launch_into_a_host_resource_group() {
     let t = macos(&[("SEMAPHORE_AGENT_MAC_DEDICATED_HOSTS", "h-0123456789abcdef0")]);
     let g = props(&t, "hostResourceGroup");
     assert_eq!(g["Name"], "test-stack");
-    assert_eq!(g["Resources"], json!([{ "Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:dedicated-host/h-0123456789abcdef0" }]));
+    assert_eq!(
+        g["Resources"],
+        json!([{ "Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:dedicated-host/h-0123456789abcdef0" }])
+    );
     assert_eq!(lt_data(&t)["Placement"], json!({ "HostResourceGroupArn": { "Fn::GetAtt": ["hostResourceGroup", "Arn"] } }));
     assert_eq!(lt_data(&t)["LicenseSpecifications"][0]["LicenseConfigurationArn"], g["Configuration"][0]["Parameters"][0]["Values"][0]);
 }
@@ -554,7 +586,13 @@ fn synth_options_become_parameter_defaults() {
     let t = synth(&common::config_with(&[]), &options).to_value();
     let p = &t["Parameters"];
     assert_eq!(
-        [&p["ImageId"]["Default"], &p["LambdaCodeBucket"]["Default"], &p["LambdaCodeKey"]["Default"], &p["LambdaArchitecture"]["Default"], &p["DefaultVpcId"]["Default"]],
+        [
+            &p["ImageId"]["Default"],
+            &p["LambdaCodeBucket"]["Default"],
+            &p["LambdaCodeKey"]["Default"],
+            &p["LambdaArchitecture"]["Default"],
+            &p["DefaultVpcId"]["Default"]
+        ],
         [&json!("ami-0123456789abcdef0"), &json!("assets"), &json!("lambda/abc.zip"), &json!("arm64"), &json!("vpc-12345678")]
     );
 }
@@ -584,10 +622,14 @@ fn agents_get_host_and_port_when_the_endpoint_is_a_url() {
 #[test]
 fn a_name_tag_replaces_the_default_instance_name() {
     let t = template(&[("SEMAPHORE_AGENT_TAGS", "Name:ci-agent")]);
-    let names: Vec<&Value> = lt_data(&t)["TagSpecifications"][0]["Tags"].as_array().into_iter().flatten().filter(|t| t["Key"] == "Name").collect();
+    let names: Vec<&Value> =
+        lt_data(&t)["TagSpecifications"][0]["Tags"].as_array().into_iter().flatten().filter(|t| t["Key"] == "Name").collect();
     assert_eq!(names, vec![&json!({ "Key": "Name", "Value": "ci-agent" })]);
     let default = template(&[]);
-    assert_eq!(lt_data(&default)["TagSpecifications"][0]["Tags"], json!([{ "Key": "Name", "Value": "AwsSemaphoreAgentStack/launchTemplate" }]));
+    assert_eq!(
+        lt_data(&default)["TagSpecifications"][0]["Tags"],
+        json!([{ "Key": "Name", "Value": "AwsSemaphoreAgentStack/launchTemplate" }])
+    );
 }
 
 #[test]
@@ -600,7 +642,10 @@ fn execution_policy_covers_every_resource_type_agent_stack_deploys() {
     }
     let mac = macos(&[]);
     assert!(agent_stack_template::assets::execution_policy(&mac).is_ok());
-    assert_eq!(agent_stack_template::assets::execution_policy(&json!({ "Resources": { "x": { "Type": "AWS::SQS::Queue" } } })), Err(vec!["AWS::SQS::Queue".to_string()]));
+    assert_eq!(
+        agent_stack_template::assets::execution_policy(&json!({ "Resources": { "x": { "Type": "AWS::SQS::Queue" } } })),
+        Err(vec!["AWS::SQS::Queue".to_string()])
+    );
 }
 
 #[test]
@@ -610,5 +655,8 @@ fn assets_bucket_is_private_encrypted_versioned_and_tls_only() {
     assert_eq!(b["VersioningConfiguration"]["Status"], "Enabled");
     assert_eq!(b["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"], true);
     assert!(b["BucketEncryption"].is_object());
-    assert_eq!(t["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    assert_eq!(
+        t["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
 }

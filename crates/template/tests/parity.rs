@@ -97,8 +97,7 @@ fn eval(value: &Value) -> Option<Value> {
                 }
                 ("Fn::Join", Value::Array(args)) if args.len() == 2 => {
                     let parts = eval(&args[1])?;
-                    let strings: Option<Vec<String>> =
-                        parts.as_array()?.iter().map(|p| p.as_str().map(str::to_string)).collect();
+                    let strings: Option<Vec<String>> = parts.as_array()?.iter().map(|p| p.as_str().map(str::to_string)).collect();
                     match strings {
                         Some(s) => Some(json!(s.join(args[0].as_str()?))),
                         None => Some(json!({ "Fn::Join": [args[0].clone(), parts] })),
@@ -108,9 +107,7 @@ fn eval(value: &Value) -> Option<Value> {
                 _ => Some(json!({ k.clone(): eval(v).unwrap_or(Value::Null) })),
             }
         }
-        Value::Object(map) => {
-            Some(Value::Object(map.iter().filter_map(|(k, v)| eval(v).map(|v| (k.clone(), v))).collect()))
-        }
+        Value::Object(map) => Some(Value::Object(map.iter().filter_map(|(k, v)| eval(v).map(|v| (k.clone(), v))).collect())),
         Value::Array(items) => Some(Value::Array(items.iter().filter_map(eval).collect())),
         other => Some(other.clone()),
     }
@@ -272,7 +269,8 @@ fn policies_keep_every_reference_action_and_add_only_log_writes() {
             let (want, got) = (collect(r), collect(&ours["Resources"][id]));
             let missing: Vec<_> = want.difference(&got).collect();
             assert!(missing.is_empty(), "{name}: {id} lost {missing:?}");
-            let extra: Vec<_> = got.difference(&want).filter(|a| !matches!(a.as_str(), "logs:CreateLogStream" | "logs:PutLogEvents")).collect();
+            let extra: Vec<_> =
+                got.difference(&want).filter(|a| !matches!(a.as_str(), "logs:CreateLogStream" | "logs:PutLogEvents")).collect();
             assert!(extra.is_empty(), "{name}: {id} gained {extra:?}");
             for s in ours["Resources"][id]["Properties"]["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
                 assert_eq!(s["Effect"], "Allow", "{name}: {id}");

@@ -171,7 +171,12 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn record(hub: &mut Hub, method: &'static str, path: &str, headers: &HeaderMap) {
-    hub.seen.push(Seen { method, path: path.to_string(), authorization: header(headers, "authorization"), agent: header(headers, "agent") });
+    hub.seen.push(Seen {
+        method,
+        path: path.to_string(),
+        authorization: header(headers, "authorization"),
+        agent: header(headers, "agent"),
+    });
 }
 
 /// The token of `Authorization: Token <t>`; `Err(401)` when the header is missing or malformed.
@@ -183,7 +188,12 @@ fn bearer(headers: &HeaderMap) -> Result<String, Response> {
 }
 
 /// Locks the hub, records the request and reads its token: the prologue of every handler.
-fn enter<'a>(hub: &'a Mutex<Hub>, method: &'static str, path: &str, headers: &HeaderMap) -> (MutexGuard<'a, Hub>, Result<String, Response>) {
+fn enter<'a>(
+    hub: &'a Mutex<Hub>,
+    method: &'static str,
+    path: &str,
+    headers: &HeaderMap,
+) -> (MutexGuard<'a, Hub>, Result<String, Response>) {
     let mut h = lock(hub);
     record(&mut h, method, path, headers);
     (h, bearer(headers))
@@ -250,8 +260,7 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
     }
     let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
     let name = req["name"].as_str().unwrap_or_default().to_string();
-    let valid_name = (8..=80).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_/+".contains(c))
+    let valid_name = (8..=80).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_/+".contains(c))
         || name.starts_with("https://");
     if !valid_name {
         return (StatusCode::BAD_REQUEST, "bad name").into_response();

@@ -56,7 +56,8 @@ fn start() -> Option<Moto> {
         eprintln!("moto_server not installed: moto-backed tests skipped (pip install -r requirements-dev.txt)");
         return None;
     }
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("no free port: {e}"));
+    let port =
+        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("no free port: {e}"));
     let log = std::env::temp_dir().join(format!("moto-{port}.log"));
     // The shell watches this test process and stops moto when it is gone.
     let script = format!(

@@ -63,9 +63,8 @@ where
     }
     let out = request.send().await.unwrap_or_else(|e| panic!("CreateStack {}: {}", config.stack_name, agent_stack_aws::error_text(&e)));
     let stack_id = out.stack_id().unwrap_or_default().to_string();
-    let asg_name = agent_stack_aws::stack::physical_id(sdk, &config.stack_name, ids::AUTO_SCALING_GROUP)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let asg_name =
+        agent_stack_aws::stack::physical_id(sdk, &config.stack_name, ids::AUTO_SCALING_GROUP).await.unwrap_or_else(|e| panic!("{e}"));
     let event = serde_json::json!({
         "RequestType": "Create",
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:az-rebalance",
@@ -83,7 +82,5 @@ where
 /// The stack's status.
 pub async fn stack_status(sdk: &SdkConfig, stack: &str) -> String {
     let out = agent_stack_aws::cloudformation::Client::new(sdk).describe_stacks().stack_name(stack).send().await;
-    out.ok()
-        .and_then(|o| o.stacks().first().and_then(|s| s.stack_status().map(|s| s.as_str().to_string())))
-        .unwrap_or_default()
+    out.ok().and_then(|o| o.stacks().first().and_then(|s| s.stack_status().map(|s| s.as_str().to_string()))).unwrap_or_default()
 }

@@ -25,7 +25,8 @@ async fn register(http: &Client, stub: &SemaphoreStub, single_job: bool, idle_ti
 }
 
 async fn sync(http: &Client, stub: &SemaphoreStub, agent: &str, state: &str) -> Value {
-    let (status, v) = call(http, stub, "/sync", agent, json!({ "state": state, "job_id": "", "job_result": "", "interrupted_at": 0 })).await;
+    let (status, v) =
+        call(http, stub, "/sync", agent, json!({ "state": state, "job_id": "", "job_result": "", "interrupted_at": 0 })).await;
     assert_eq!(status, 200, "{v}");
     v
 }
@@ -62,10 +63,21 @@ async fn a_single_job_agent_runs_one_job_then_shuts_down() {
     let run = sync(&http, &stub, &agent, "waiting-for-jobs").await;
     assert_eq!(run["action"], "run-job");
     let job = run["job_id"].as_str().unwrap_or_default().to_string();
-    let metrics = http.get(format!("{}/api/v1/self_hosted_agents/metrics", stub.endpoint())).header("Authorization", format!("Token {TYPE}")).send().await;
-    let metrics: Value = match metrics { Ok(r) => r.json().await.unwrap_or(Value::Null), Err(e) => panic!("{e}") };
+    let metrics = http
+        .get(format!("{}/api/v1/self_hosted_agents/metrics", stub.endpoint()))
+        .header("Authorization", format!("Token {TYPE}"))
+        .send()
+        .await;
+    let metrics: Value = match metrics {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(e) => panic!("{e}"),
+    };
     assert_eq!(metrics, json!({ "jobs": { "queued": 0, "running": 1 }, "agents": { "idle": 0, "occupied": 1 } }));
-    let got = http.get(format!("{}/api/v1/self_hosted_agents/jobs/{job}", stub.endpoint())).header("Authorization", format!("Token {agent}")).send().await;
+    let got = http
+        .get(format!("{}/api/v1/self_hosted_agents/jobs/{job}", stub.endpoint()))
+        .header("Authorization", format!("Token {agent}"))
+        .send()
+        .await;
     assert_eq!(got.map(|r| r.status().as_u16()).ok(), Some(200));
     assert_eq!(call(&http, &stub, "/refresh", &agent, json!({})).await.0, 200);
     assert_eq!(sync(&http, &stub, &agent, "running-job").await["action"], "continue");

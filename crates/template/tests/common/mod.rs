@@ -14,11 +14,7 @@ pub fn reference_dir() -> PathBuf {
     }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let candidate = manifest.join("../../../shared/reference/agent-aws-stack");
-    assert!(
-        candidate.is_dir(),
-        "reference templates not found at {} (set AGENT_STACK_REFERENCE_DIR)",
-        candidate.display()
-    );
+    assert!(candidate.is_dir(), "reference templates not found at {} (set AGENT_STACK_REFERENCE_DIR)", candidate.display());
     candidate
 }
 
