@@ -21,6 +21,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use fields::Choice;
 pub use raw::{ConfigFile, RawConfig, Resolved, Source};
 pub use secret::RegistrationToken;
+pub use syntax::is_loopback_host;
 pub use types::*;
 
 /// Environment variable naming the config file, as in agent-aws-stack.
