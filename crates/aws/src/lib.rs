@@ -5,6 +5,9 @@
 pub mod cfn;
 pub mod ec2;
 mod fleet;
+pub mod imds;
+pub mod instance;
+pub mod presign;
 pub mod s3;
 mod sdk;
 mod ssm;

@@ -15,8 +15,8 @@ pub enum CallProfile {
     Command,
 }
 
-/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, as the SDK does.
-pub async fn sdk_config(profile: CallProfile) -> SdkConfig {
+/// Timeouts and retries of a call profile.
+pub(crate) fn timeouts(profile: CallProfile) -> (TimeoutConfig, RetryConfig) {
     let (timeouts, attempts) = match profile {
         CallProfile::Tick => (
             TimeoutConfig::builder()
@@ -35,11 +35,13 @@ pub async fn sdk_config(profile: CallProfile) -> SdkConfig {
             4,
         ),
     };
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
-        .load()
-        .await
+    (timeouts, RetryConfig::standard().with_max_attempts(attempts))
+}
+
+/// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, as the SDK does.
+pub async fn sdk_config(profile: CallProfile) -> SdkConfig {
+    let (timeout_config, retry_config) = timeouts(profile);
+    aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeout_config).retry_config(retry_config).load().await
 }
 
 /// What to say when the credential chain found nothing.

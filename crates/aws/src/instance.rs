@@ -1,0 +1,65 @@
+//! What an agent instance does to itself through its Auto Scaling group, with the instance
+//! profile's credentials only (credentials in the environment or `~/.aws` are ignored: a job may
+//! have left its own there).
+
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_autoscaling::Client;
+
+use crate::imds::Imds;
+use crate::sdk::{error_text, timeouts, CallProfile};
+
+/// SDK configuration for calls from the instance: the region from IMDS, the instance profile's
+/// credentials, and `AWS_ENDPOINT_URL` honoured as usual.
+pub async fn instance_sdk_config(imds: &Imds, region: String) -> SdkConfig {
+    let credentials = ImdsCredentialsProvider::builder().imds_client(imds.client()).build();
+    let (timeout_config, retry_config) = timeouts(CallProfile::Command);
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .timeout_config(timeout_config)
+        .retry_config(retry_config)
+        .load()
+        .await
+}
+
+/// Marks the instance Unhealthy now (no grace period), so its group replaces it.
+pub async fn mark_unhealthy(config: &SdkConfig, instance_id: &str) -> Result<(), String> {
+    Client::new(config)
+        .set_instance_health()
+        .instance_id(instance_id)
+        .health_status("Unhealthy")
+        .should_respect_grace_period(false)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("SetInstanceHealth {instance_id}: {}", error_text(&e)))
+}
+
+/// Why a termination through the group failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TerminateError {
+    /// Decrementing would take the group below its minimum size.
+    AtMinSize(String),
+    Other(String),
+}
+
+/// Terminates the instance through its group, lowering the desired capacity when `decrement`.
+pub async fn terminate_in_group(config: &SdkConfig, instance_id: &str, decrement: bool) -> Result<(), TerminateError> {
+    Client::new(config)
+        .terminate_instance_in_auto_scaling_group()
+        .instance_id(instance_id)
+        .should_decrement_desired_capacity(decrement)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let text = format!("TerminateInstanceInAutoScalingGroup {instance_id}: {}", error_text(&e));
+            // AWS answers ValidationError "... will violate group's min size constraint".
+            if decrement && text.contains("min size") {
+                TerminateError::AtMinSize(text)
+            } else {
+                TerminateError::Other(text)
+            }
+        })
+}
