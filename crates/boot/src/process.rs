@@ -1,0 +1,72 @@
+//! The running agent: found by its command line (`<agent dir>/agent start …`, as the service
+//! starts it) and interrupted with SIGTERM, which the agent reports to Semaphore before it stops.
+
+use std::path::Path;
+
+use crate::Layout;
+
+/// Whether a NUL-separated command line is `<binary> start …`.
+pub fn is_agent_command_line(cmdline: &[u8], binary: &Path) -> bool {
+    let mut args = cmdline.split(|b| *b == 0).map(String::from_utf8_lossy);
+    let program = args.next().unwrap_or_default();
+    Path::new(program.as_ref()) == binary && args.next().is_some_and(|a| a == "start")
+}
+
+/// Process ids of the agent.
+#[cfg(target_os = "linux")]
+pub fn agent_pids(layout: &Layout) -> Result<Vec<u32>, String> {
+    let binary = layout.agent_binary();
+    let entries = std::fs::read_dir("/proc").map_err(|e| format!("listing /proc: {e}"))?;
+    let mut pids: Vec<u32> = entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| is_agent_command_line(&c, &binary)))
+        .collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+/// Process ids of the agent.
+#[cfg(all(unix, not(target_os = "linux")))]
+pub fn agent_pids(layout: &Layout) -> Result<Vec<u32>, String> {
+    let pattern = format!("^{} start", layout.agent_binary().display());
+    let out = std::process::Command::new("pgrep").args(["-f", &pattern]).output().map_err(|e| format!("pgrep: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect())
+}
+
+/// Process ids of the agent.
+#[cfg(windows)]
+pub fn agent_pids(layout: &Layout) -> Result<Vec<u32>, String> {
+    let image = layout.agent_binary().file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let filter = format!("IMAGENAME eq {image}");
+    let out = std::process::Command::new("tasklist")
+        .args(["/FI", &filter, "/FO", "CSV", "/NH"])
+        .output()
+        .map_err(|e| format!("tasklist: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split("\",\"").nth(1)?.parse().ok()).collect())
+}
+
+/// Asks a process to stop (SIGTERM; on Windows, taskkill without /F).
+pub fn interrupt(pid: u32) -> Result<(), String> {
+    let pid_text = pid.to_string();
+    let (program, args) = if cfg!(windows) { ("taskkill", vec!["/PID", &pid_text]) } else { ("kill", vec!["-TERM", &pid_text]) };
+    let status = std::process::Command::new(program).args(&args).status().map_err(|e| format!("{program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_agent_service_command_line() {
+        let binary = Path::new("/opt/semaphore/agent/agent");
+        assert!(is_agent_command_line(b"/opt/semaphore/agent/agent\0start\0--config-file\0/opt/semaphore/agent/config.yaml\0", binary));
+        assert!(!is_agent_command_line(b"/opt/semaphore/agent/agent\0version\0", binary));
+        assert!(!is_agent_command_line(b"grep\0/opt/semaphore/agent/agent start\0", binary));
+        assert!(!is_agent_command_line(b"", binary));
+    }
+}
