@@ -58,6 +58,9 @@ pub enum Command {
         after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed)."
     )]
     Simulate(SimulateArgs),
+    /// The instance side: run by the image on each agent instance (docs/images.md).
+    #[command(subcommand)]
+    Boot(crate::boot::BootCommand),
 }
 
 /// Where the configuration comes from.

@@ -3,6 +3,7 @@
 //! Parses the command line, runs one command, prints its error once and maps it to an exit code.
 
 mod args;
+mod boot;
 mod bootstrap;
 mod deploy;
 mod destroy;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Destroy(a) => destroy::run(a),
         Command::Status(a) => status::run(a),
+        Command::Boot(c) => boot::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

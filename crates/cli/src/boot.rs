@@ -1,0 +1,130 @@
+//! `agent-stack boot …`: the instance side, run by the image on each agent instance
+//! (docs/images.md). The work happens in the agent-stack-boot crate.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agent_stack_boot::layout::{DEFAULT_AGENT_DIR, DEFAULT_AGENT_USER, DEFAULT_POWEROFF_COMMAND, DEFAULT_START_COMMAND};
+use agent_stack_boot::start::StartOptions;
+use agent_stack_boot::watch::WatchOptions;
+use agent_stack_boot::Layout;
+use clap::{Args, Subcommand};
+
+use crate::error::CliError;
+use crate::stack_ops::runtime;
+
+#[derive(Debug, Subcommand)]
+pub enum BootCommand {
+    /// Fetch the stack's config and token from SSM, write the agent's config.yaml and start the
+    /// agent. On failure the instance marks itself Unhealthy so its group replaces it.
+    #[command(after_help = "Examples:\n  agent-stack boot start my-stack-config\n  \
+        agent-stack boot start my-stack-config --agent-dir /opt/semaphore/agent --start-command 'systemctl start semaphore-agent'\n\n\
+        Called by the image's /opt/semaphore/agent/start.sh, which the stack's user data runs.\n\
+        IMDS is reached through AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS through AWS_ENDPOINT_URL when set.")]
+    Start(StartArgs),
+    /// The agent's shutdown hook: terminate this instance through its Auto Scaling group,
+    /// lowering the desired capacity only when the agent was idle.
+    #[command(after_help = "Examples:\n  SEMAPHORE_AGENT_SHUTDOWN_REASON=IDLE agent-stack boot shutdown-hook\n\n\
+        Uses the instance profile's credentials only; AWS_* credentials and ~/.aws are ignored.")]
+    ShutdownHook(HookArgs),
+    /// Power the instance off when the agent process has gone away (run every minute).
+    #[command(after_help = "Examples:\n  agent-stack boot health-check\n  agent-stack boot health-check --agent-dir /opt/semaphore/agent")]
+    HealthCheck(HealthArgs),
+    /// Interrupt the agent (SIGTERM) on a spot interruption notice or rebalance recommendation, so
+    /// Semaphore stops its job cleanly.
+    #[command(after_help = "Examples:\n  agent-stack boot watch\n  agent-stack boot watch --ignore-rebalance")]
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The stack's agent config SSM parameter (`<stack>-config`).
+    #[arg(value_name = "CONFIG_PARAMETER")]
+    pub config_parameter: String,
+    /// The agent's directory; config.yaml is written there.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_AGENT_DIR)]
+    pub agent_dir: PathBuf,
+    /// Command that starts the agent service.
+    #[arg(long, value_name = "CMD", default_value = DEFAULT_START_COMMAND)]
+    pub start_command: String,
+    /// User the agent runs as: owns config.yaml and its SSH known_hosts.
+    #[arg(long, value_name = "USER", default_value = DEFAULT_AGENT_USER)]
+    pub agent_user: String,
+    /// known_hosts file for GitHub's SSH keys [default: ~USER/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Tries per SSM read, 0.75–5 s apart.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub attempts: u32,
+    /// Seconds between looks at the warm-pool state.
+    #[arg(long, value_name = "S", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub poll_seconds: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// Tries of the termination call, 0.75–5 s apart.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub attempts: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The agent's directory.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_AGENT_DIR)]
+    pub agent_dir: PathBuf,
+    /// Command that powers the instance off.
+    #[arg(long, value_name = "CMD", default_value = DEFAULT_POWEROFF_COMMAND)]
+    pub poweroff_command: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The agent's directory.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_AGENT_DIR)]
+    pub agent_dir: PathBuf,
+    /// Seconds between looks at IMDS.
+    #[arg(long, value_name = "S", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub poll_seconds: u64,
+    /// Act on spot interruption notices only, not on rebalance recommendations.
+    #[arg(long)]
+    pub ignore_rebalance: bool,
+}
+
+pub fn run(command: &BootCommand) -> Result<(), CliError> {
+    match command {
+        BootCommand::Start(a) => {
+            if !agent_stack_config::syntax_ok_ssm_name(&a.config_parameter) {
+                return Err(CliError::Input(format!(
+                    "CONFIG_PARAMETER {:?} is not an SSM parameter name (letters, digits, . - _ / only)",
+                    a.config_parameter
+                )));
+            }
+            let options = StartOptions {
+                config_parameter: a.config_parameter.clone(),
+                layout: Layout::new(&a.agent_dir),
+                start_command: a.start_command.clone(),
+                agent_user: Some(a.agent_user.clone()),
+                known_hosts: a.known_hosts.clone(),
+                attempts: a.attempts,
+                poll: Duration::from_secs(a.poll_seconds),
+            };
+            runtime()?.block_on(agent_stack_boot::start::start(&options)).map_err(CliError::Failed)
+        }
+        BootCommand::ShutdownHook(a) => {
+            let reason = std::env::var(agent_stack_boot::hook::REASON_VAR).ok();
+            runtime()?.block_on(agent_stack_boot::hook::shutdown_hook(reason.as_deref(), a.attempts)).map_err(CliError::Failed)
+        }
+        BootCommand::HealthCheck(a) => {
+            agent_stack_boot::health::health_check(&Layout::new(&a.agent_dir), &a.poweroff_command).map(|_| ()).map_err(CliError::Failed)
+        }
+        BootCommand::Watch(a) => {
+            let options = WatchOptions {
+                layout: Layout::new(&a.agent_dir),
+                poll: Duration::from_secs(a.poll_seconds),
+                ignore_rebalance: a.ignore_rebalance,
+            };
+            runtime()?.block_on(agent_stack_boot::watch::watch(&options)).map_err(CliError::Failed)
+        }
+    }
+}
