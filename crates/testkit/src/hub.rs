@@ -72,6 +72,8 @@ struct Hub {
     next_id: u64,
     /// `next_sync_after` in ms; the real server picks 4000–6000 at random.
     sync_after_ms: u64,
+    /// Names of agents that reported an interruption, in order.
+    interrupted: Vec<String>,
 }
 
 /// A running stub; it stops when dropped.
@@ -158,6 +160,11 @@ impl SemaphoreStub {
     /// Names of the registered agents.
     pub fn agent_names(&self) -> Vec<String> {
         lock(&self.hub).agents.values().map(|a| a.name.clone()).collect()
+    }
+
+    /// Names of agents that reported an interruption (SIGTERM) in a sync.
+    pub fn interrupted_agents(&self) -> Vec<String> {
+        lock(&self.hub).interrupted.clone()
     }
 
     /// Requests seen so far.
@@ -303,6 +310,9 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
     if state != agent.state {
         agent.state = state.clone();
         agent.last_change = Instant::now();
+    }
+    if interrupted && !agent.interrupted {
+        h.interrupted.push(agent.name.clone());
     }
     agent.interrupted = interrupted;
     let shutdown = |reason: &str| json!({ "action": "shutdown", "job_id": "", "shutdown_reason": reason, "next_sync_after": sync_after });

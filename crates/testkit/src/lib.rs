@@ -1,9 +1,13 @@
 //! Dev-only stand-ins shared by integration tests: a Semaphore hub stub that follows
-//! `shared/reference/semaphore-api.md` (status codes included) and a moto server launcher.
+//! `shared/reference/semaphore-api.md` (status codes included) and a moto server launcher,
+//! an IMDSv2 stub and a stand-in for the Semaphore agent.
 
+pub mod agent;
 pub mod hub;
+pub mod imds;
 pub mod moto;
 pub mod stack;
 
 pub use hub::{Fault, SemaphoreStub};
+pub use imds::ImdsStub;
 pub use moto::Moto;
