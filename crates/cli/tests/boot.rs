@@ -1,0 +1,414 @@
+//! The instance side end to end on this machine: `agent-stack boot …` against an IMDSv2 stub, moto
+//! (a stack synthesized by us, an Auto Scaling group with fake instances) and the Semaphore stub,
+//! with a stand-in agent process (examples/stand_in_agent.rs) started the way the image's service
+//! starts the agent: `<agent dir>/agent start --config-file <agent dir>/config.yaml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use agent_stack_aws::autoscaling::Client as AutoScaling;
+use agent_stack_aws::{sdk_config, AsgFleet, CallProfile, SdkConfig};
+use agent_stack_config::RegistrationToken;
+use agent_stack_lambda::custom_resource;
+use agent_stack_testkit::agent::config_map;
+use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::stack::{config, deploy, DeployedStack};
+use agent_stack_testkit::{imds, ImdsStub, Moto, SemaphoreStub};
+use serde_yaml::Value as Yaml;
+
+const TOKEN: &str = "boot-test-registration-token";
+
+struct Fleet {
+    moto: &'static Moto,
+    sdk: SdkConfig,
+    stack: DeployedStack,
+    stub: SemaphoreStub,
+    dir: tempfile::TempDir,
+}
+
+/// A deployed stack whose group runs `desired` instances, and a Semaphore stub with its agent type.
+async fn fleet(desired: i64, idle_timeout: &str) -> Option<Fleet> {
+    fleet_with(desired, &[("SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", idle_timeout)]).await
+}
+
+async fn fleet_with(desired: i64, extra: &[(&str, &str)]) -> Option<Fleet> {
+    let moto = Moto::shared()?;
+    moto.export_env();
+    let sdk = sdk_config(CallProfile::Command).await;
+    let stub = SemaphoreStub::start().await;
+    stub.add_agent_type(TOKEN);
+    stub.set_sync_after_ms(300);
+    let name = unique("boot");
+    let token_name = format!("{name}-token");
+    let endpoint = stub.endpoint();
+    let mut pairs = vec![
+        ("SEMAPHORE_AGENT_STACK_NAME", name.as_str()),
+        ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
+        ("SEMAPHORE_ENDPOINT", endpoint.as_str()),
+        ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "3"),
+    ];
+    pairs.extend_from_slice(extra);
+    let sdk_ref = &sdk;
+    let stack = deploy(moto, &sdk, config(&pairs), |event| async move {
+        custom_resource::handle(sdk_ref, &event).await.unwrap_or_else(|e| panic!("custom resource: {e}"));
+    })
+    .await;
+    agent_stack_aws::put_token(&sdk, &token_name, &RegistrationToken::new(TOKEN), None).await.unwrap_or_else(|e| panic!("{e}"));
+    AsgFleet::new(&sdk, &stack.asg_name).set_desired(desired).await.unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("hooks")).unwrap_or_else(|e| panic!("{e}"));
+    // The image's hook shim, pointing at the binary under test.
+    std::fs::copy(repo_file("images/files/shutdown"), dir.path().join("hooks/shutdown")).unwrap_or_else(|e| panic!("{e}"));
+    Some(Fleet { moto, sdk, stack, stub, dir })
+}
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+impl Fleet {
+    fn agent_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `agent-stack boot …` as on the instance: IMDS from the stub, AWS from moto, and credentials
+    /// in the environment that must not be used (the instance profile's come from IMDS).
+    fn boot(&self, imds: &ImdsStub, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+        cmd.arg("boot").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for key in ["AWS_EC2_METADATA_DISABLED", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN"] {
+            cmd.env_remove(key);
+        }
+        cmd.env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "AKIAJOBLEFTTHESEBEHIND")
+            .env("AWS_SECRET_ACCESS_KEY", "from-a-job-not-the-instance-profile")
+            .env("AGENT_STACK_BIN", env!("CARGO_BIN_EXE_agent-stack"));
+        cmd
+    }
+
+    /// `boot start` with the test's layout: the stand-in agent as `<dir>/agent`.
+    fn start_args(&self, config_parameter: &str, start_command: &str) -> Vec<String> {
+        let dir = self.agent_dir().display().to_string();
+        vec![
+            "start".into(),
+            config_parameter.into(),
+            "--agent-dir".into(),
+            dir.clone(),
+            "--start-command".into(),
+            start_command.into(),
+            "--agent-user".into(),
+            current_user(),
+            "--known-hosts".into(),
+            format!("{dir}/home/.ssh/known_hosts"),
+            "--attempts".into(),
+            "2".into(),
+            "--poll-seconds".into(),
+            "1".into(),
+        ]
+    }
+
+    /// Starts the stand-in agent in the background, as the agent service would.
+    fn stand_in_agent_command(&self) -> String {
+        let binary = stand_in_agent();
+        let link = self.agent_dir().join("agent");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&binary, &link).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let dir = self.agent_dir().display();
+        format!("nohup {dir}/agent start --config-file {dir}/config.yaml > {dir}/agent.log 2>&1 &")
+    }
+
+    async fn group(&self) -> (i32, Vec<(String, String, String)>) {
+        let out = AutoScaling::new(&self.sdk)
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(&self.stack.asg_name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+        let group = out.auto_scaling_groups().first().cloned().unwrap_or_else(|| panic!("no group"));
+        let instances = group
+            .instances()
+            .iter()
+            .map(|i| {
+                (
+                    i.instance_id().unwrap_or_default().to_string(),
+                    i.lifecycle_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    i.health_status().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        (group.desired_capacity().unwrap_or(-1), instances)
+    }
+
+    async fn instance_ids(&self) -> Vec<String> {
+        self.group().await.1.into_iter().map(|(id, _, _)| id).collect()
+    }
+
+    async fn wait_for<F: Fn(&(i32, Vec<(String, String, String)>)) -> bool>(&self, what: &str, ok: F) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let group = self.group().await;
+            if ok(&group) {
+                return;
+            }
+            let log = std::fs::read_to_string(self.agent_dir().join("agent.log")).unwrap_or_default();
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; group: {group:?}\nagent log:\n{log}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+fn current_user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap_or_else(|e| panic!("id: {e}"));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The stand-in agent binary, built by `cargo test` with this package's examples.
+fn stand_in_agent() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let path = exe.parent().and_then(Path::parent).map(|d| d.join("examples/stand_in_agent")).unwrap_or_default();
+    assert!(path.exists(), "{} is missing: run the tests with `cargo test` (it builds the examples)", path.display());
+    path
+}
+
+/// Waits for a child off the async workers, which serve the stubs it talks to.
+async fn output(child: Child) -> (i32, String) {
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+async fn run<C: std::borrow::BorrowMut<Command>>(mut cmd: C) -> (i32, String) {
+    output(cmd.borrow_mut().spawn().unwrap_or_else(|e| panic!("{e}"))).await
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, ok: F) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn yaml_str(s: &str) -> Yaml {
+    Yaml::String(s.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
+    let Some(fleet) = fleet(1, "2").await else { return };
+    let instance = fleet.instance_ids().await.remove(0);
+    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    imds.set_lifecycle_state(Some("InService"));
+    let param = format!("{}-config", fleet.stack.stack_name);
+    let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
+    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains(TOKEN), "the token must not be logged:\n{log}");
+
+    // config.yaml: exactly the keys the stack sets, owner-only.
+    let config_file = fleet.agent_dir().join("config.yaml");
+    let written = config_map(&std::fs::read_to_string(&config_file).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let name = written.get("name").and_then(Yaml::as_str).unwrap_or_default().to_string();
+    assert!(name.starts_with(&format!("{instance}__")) && name.len() == instance.len() + 15, "{name}");
+    let hook = fleet.agent_dir().join("hooks/shutdown").display().to_string();
+    let expected: BTreeMap<String, Yaml> = [
+        ("endpoint", yaml_str(fleet.stub.endpoint().trim_start_matches("http://"))),
+        ("no-https", Yaml::Bool(true)),
+        ("token", yaml_str(TOKEN)),
+        ("name", yaml_str(&name)),
+        ("disconnect-after-job", Yaml::Bool(true)),
+        ("disconnect-after-idle-timeout", Yaml::Number(2.into())),
+        ("upload-job-logs", yaml_str("when-trimmed")),
+        ("shutdown-hook-path", yaml_str(&hook)),
+        ("env-vars", Yaml::Sequence(vec![])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(written, expected);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&config_file).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    assert_eq!(mode, 0o600);
+    let known_hosts = std::fs::read_to_string(fleet.agent_dir().join("home/.ssh/known_hosts")).unwrap_or_default();
+    assert!(known_hosts.lines().count() >= 3 && known_hosts.lines().all(|l| l.starts_with("github.com ")), "{known_hosts}");
+
+    // The agent registers under that name; the health check sees it running.
+    let stub = &fleet.stub;
+    wait_until("the agent to register", || stub.agent_names().contains(&name)).await;
+    let dir = fleet.agent_dir().display().to_string();
+    let powered_off = fleet.agent_dir().join("powered-off");
+    let poweroff = format!("touch {}", powered_off.display());
+    let (code, log) = run(fleet.boot(&imds, &["health-check", "--agent-dir", &dir, "--poweroff-command", &poweroff])).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("the agent is running"), "{log}");
+
+    // Idle for 2 s → the server says shutdown/idle → hook → desired capacity 1 → 0.
+    fleet.wait_for("the idle instance to leave with a lower desired capacity", |(desired, _)| *desired == 0).await;
+    assert!(imds.seen().iter().any(|p| p == &format!("iam/security-credentials/{}", imds::ROLE)), "{:?}", imds.seen());
+
+    // Agent gone → the health check powers the instance off.
+    wait_until("the agent process to exit", || {
+        agent_stack_boot::process::agent_pids(&agent_stack_boot::Layout::new(fleet.agent_dir())).is_ok_and(|p| p.is_empty())
+    })
+    .await;
+    let (code, log) = run(fleet.boot(&imds, &["health-check", "--agent-dir", &dir, "--poweroff-command", &poweroff])).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(powered_off.exists(), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
+    let Some(fleet) = fleet(1, "0").await else { return };
+    let instance = fleet.instance_ids().await.remove(0);
+    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let missing = format!("{}-missing-config", fleet.stack.stack_name);
+    let args = fleet.start_args(&missing, "touch should-not-run");
+    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    assert_eq!(code, 1, "{log}");
+    assert!(log.contains(&missing) && log.contains("Unhealthy"), "{log}");
+    let (_, instances) = fleet.group().await;
+    let health = instances.iter().find(|(id, _, _)| id == &instance).map(|(_, _, h)| h.clone()).unwrap_or_default();
+    assert_eq!(health.to_ascii_lowercase(), "unhealthy", "{instances:?}");
+    assert!(!fleet.agent_dir().join("config.yaml").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent() {
+    let Some(fleet) = fleet(2, "0").await else { return };
+    let ids = fleet.instance_ids().await;
+    let hook = |id: &str, reason: &str| {
+        let id = id.to_string();
+        let reason = reason.to_string();
+        let fleet = &fleet;
+        async move {
+            let imds = ImdsStub::start(&id, "us-east-1").await;
+            let (code, log) = run(fleet.boot(&imds, &["shutdown-hook"]).env("SEMAPHORE_AGENT_SHUTDOWN_REASON", &reason)).await;
+            assert_eq!(code, 0, "{log}");
+            assert!(imds.seen().iter().any(|p| p.starts_with("iam/security-credentials/")), "instance profile credentials not used");
+        }
+    };
+    hook(&ids[0], "JOB_FINISHED").await;
+    fleet.wait_for("the finished instance to leave", |(_, i)| !i.iter().any(|(id, _, _)| id == &ids[0])).await;
+    assert_eq!(fleet.group().await.0, 2, "JOB_FINISHED keeps the desired capacity");
+    hook(&ids[1], "IDLE").await;
+    fleet.wait_for("the idle instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &ids[1])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_warm_pool_instance_starts_its_agent_only_when_in_service() {
+    let Some(fleet) = fleet(1, "0").await else { return };
+    let instance = fleet.instance_ids().await.remove(0);
+    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    imds.set_lifecycle_state(Some("Warmed:Running"));
+    let started = fleet.agent_dir().join("agent-started");
+    let param = format!("{}-config", fleet.stack.stack_name);
+    let args = fleet.start_args(&param, &format!("touch {}", started.display()));
+    let child = fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap_or_else(|e| panic!("{e}"));
+    let config_file = fleet.agent_dir().join("config.yaml");
+    wait_until("config.yaml to be written", || config_file.exists()).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!started.exists(), "the agent must not start in the warm pool");
+    imds.set_lifecycle_state(Some("InService"));
+    let (code, log) = output(child).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(started.exists() && log.contains("warm pool"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
+    let Some(fleet) = fleet(1, "0").await else { return };
+    let instance = fleet.instance_ids().await.remove(0);
+    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let param = format!("{}-config", fleet.stack.stack_name);
+    let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
+    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    assert_eq!(code, 0, "{log}");
+    let stub = &fleet.stub;
+    wait_until("the agent to register", || !stub.agent_names().is_empty()).await;
+    let name = stub.agent_names().remove(0);
+
+    let dir = fleet.agent_dir().display().to_string();
+    let watcher = fleet.boot(&imds, &["watch", "--agent-dir", &dir, "--poll-seconds", "1"]).spawn().unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(stub.interrupted_agents().is_empty(), "no notice yet");
+    imds.set_instance_action(Some(r#"{"action":"terminate","time":"2026-11-28T12:00:00Z"}"#));
+    wait_until("Semaphore to learn of the interruption", || stub.interrupted_agents() == vec![name.clone()]).await;
+    let mut watcher = watcher;
+    let _ = watcher.kill();
+    let (_, log) = output(watcher).await;
+    assert_eq!(log.matches("interrupting the agent").count(), 1, "{log}");
+    // INTERRUPTED: the instance leaves, and the group keeps its capacity (a replacement comes).
+    fleet.wait_for("the interrupted instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_pre_signed_urls_the_agent_is_named_by_a_signed_sts_request() {
+    let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_USE_PRE_SIGNED_URL", "true")]).await else { return };
+    let instance = fleet.instance_ids().await.remove(0);
+    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let param = format!("{}-config", fleet.stack.stack_name);
+    let args = fleet.start_args(&param, "true");
+    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    assert_eq!(code, 0, "{log}");
+    let written =
+        config_map(&std::fs::read_to_string(fleet.agent_dir().join("config.yaml")).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let url = written.get("name").and_then(Yaml::as_str).unwrap_or_default().to_string();
+    assert!(!log.contains(&url), "the signed URL is a credential for 15 minutes; it must not be logged");
+    // Signed in the query with the instance profile's key, valid for 15 minutes.
+    for part in ["Action=GetCallerIdentity", "Version=2011-06-15", "X-Amz-Expires=900", "X-Amz-Signature=", "X-Amz-Security-Token="] {
+        assert!(url.contains(part), "{part} missing in {url}");
+    }
+    assert!(url.starts_with(&fleet.moto.endpoint) && url.contains(&format!("X-Amz-Credential={}%2F", imds::ACCESS_KEY_ID)), "{url}");
+    // What STS checks when Semaphore calls it: the signature, recomputed here from the SigV4
+    // specification with the instance profile's secret. (moto's server cannot answer a query-signed
+    // GET: it routes unsigned-looking requests to S3.)
+    assert_eq!(sigv4_query_signature(&url, "imds-stub-secret"), query_param(&url, "X-Amz-Signature"));
+}
+
+fn query_param(url: &str, key: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    query.split('&').find_map(|kv| kv.strip_prefix(&format!("{key}="))).unwrap_or_default().to_string()
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
+    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SigV4 for a query-signed GET of `/` with an empty body, signing only the host header.
+fn sigv4_query_signature(url: &str, secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let (base, query) = url.split_once("/?").unwrap_or_default();
+    let host = base.split_once("://").map(|(_, h)| h).unwrap_or_default();
+    let mut pairs: Vec<&str> = query.split('&').filter(|kv| !kv.starts_with("X-Amz-Signature=")).collect();
+    pairs.sort_unstable();
+    let empty_body = hex(&Sha256::digest(b""));
+    let canonical = format!("GET\n/\n{}\nhost:{host}\n\nhost\n{empty_body}", pairs.join("&"));
+    let amz_date = query_param(url, "X-Amz-Date");
+    let scope = query_param(url, "X-Amz-Credential").replace("%2F", "/").split_once('/').map(|(_, s)| s.to_string()).unwrap_or_default();
+    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
+    let mut key = format!("AWS4{secret}").into_bytes();
+    for part in scope.split('/') {
+        key = hmac_sha256(&key, part.as_bytes());
+    }
+    hex(&hmac_sha256(&key, to_sign.as_bytes()))
+}
