@@ -89,6 +89,11 @@ impl Fleet {
         cmd
     }
 
+    /// Runs `agent-stack boot ARGS…` to completion.
+    async fn run_boot(&self, imds: &ImdsStub, args: &[String]) -> (i32, String) {
+        run(self.boot(imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await
+    }
+
     /// `boot start` with the test's layout: the stand-in agent as `<dir>/agent`.
     fn start_args(&self, config_parameter: &str, start_command: &str) -> Vec<String> {
         let dir = self.agent_dir().display().to_string();
@@ -208,7 +213,7 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
     imds.set_lifecycle_state(Some("InService"));
     let param = format!("{}-config", fleet.stack.stack_name);
     let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
-    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
     assert!(!log.contains(TOKEN), "the token must not be logged:\n{log}");
 
@@ -270,7 +275,7 @@ async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
     let imds = ImdsStub::start(&instance, "us-east-1").await;
     let missing = format!("{}-missing-config", fleet.stack.stack_name);
     let args = fleet.start_args(&missing, "touch should-not-run");
-    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 1, "{log}");
     assert!(log.contains(&missing) && log.contains("Unhealthy"), "{log}");
     let (_, instances) = fleet.group().await;
@@ -328,7 +333,7 @@ async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
     let imds = ImdsStub::start(&instance, "us-east-1").await;
     let param = format!("{}-config", fleet.stack.stack_name);
     let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
-    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
     let stub = &fleet.stub;
     wait_until("the agent to register", || !stub.agent_names().is_empty()).await;
@@ -355,7 +360,7 @@ async fn with_pre_signed_urls_the_agent_is_named_by_a_signed_sts_request() {
     let imds = ImdsStub::start(&instance, "us-east-1").await;
     let param = format!("{}-config", fleet.stack.stack_name);
     let args = fleet.start_args(&param, "true");
-    let (code, log) = run(fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
+    let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
     let written =
         config_map(&std::fs::read_to_string(fleet.agent_dir().join("config.yaml")).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));

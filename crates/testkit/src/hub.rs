@@ -4,7 +4,6 @@
 //! injection and a record of requests.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+
+use crate::serve::{serve, Served};
 
 /// What the next metrics responses do instead of answering normally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,15 +79,8 @@ struct Hub {
 
 /// A running stub; it stops when dropped.
 pub struct SemaphoreStub {
-    addr: SocketAddr,
+    served: Served,
     hub: Arc<Mutex<Hub>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for SemaphoreStub {
-    fn drop(&mut self) {
-        self._task.abort();
-    }
 }
 
 fn lock(hub: &Mutex<Hub>) -> MutexGuard<'_, Hub> {
@@ -106,17 +100,12 @@ impl SemaphoreStub {
             .route("/refresh", post(refresh))
             .route("/disconnect", post(disconnect));
         let app = Router::new().nest("/api/v1/self_hosted_agents", api).with_state(hub.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        SemaphoreStub { addr, hub, _task: task }
+        SemaphoreStub { served: serve(app).await, hub }
     }
 
     /// `http://127.0.0.1:PORT`, usable as `SEMAPHORE_ENDPOINT`.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// Registers an agent type reachable with `token`.

@@ -3,7 +3,6 @@
 //! instance id and region, the Auto Scaling target lifecycle state, spot instance-action and
 //! rebalance notices (404 until set), and instance-profile credentials.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{Path, State};
@@ -12,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::Router;
 use serde_json::json;
+
+use crate::serve::{serve, Served};
 
 /// The instance profile role the stub serves credentials for.
 pub const ROLE: &str = "agent-stack-test-instance-role";
@@ -32,15 +33,8 @@ struct Metadata {
 
 /// A running stub; it stops when dropped.
 pub struct ImdsStub {
-    addr: SocketAddr,
+    served: Served,
     state: Arc<Mutex<Metadata>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ImdsStub {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 fn lock(state: &Mutex<Metadata>) -> MutexGuard<'_, Metadata> {
@@ -55,17 +49,12 @@ impl ImdsStub {
             .route("/latest/api/token", put(token))
             .route("/latest/meta-data/{*path}", get(metadata))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        ImdsStub { addr, state, task }
+        ImdsStub { served: serve(app).await, state }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// `autoscaling/target-lifecycle-state` (`None`: 404, as outside a group).

@@ -5,7 +5,9 @@
 pub mod agent;
 pub mod hub;
 pub mod imds;
+pub mod lambda_api;
 pub mod moto;
+pub mod serve;
 pub mod stack;
 
 pub use hub::{Fault, SemaphoreStub};
