@@ -200,7 +200,8 @@ pub struct DeployArgs {
     /// Do not ask before IAM, security-group or replacing changes.
     #[arg(long)]
     pub yes: bool,
-    /// The Lambda zip (default: target/lambda/<arch>/bootstrap.zip from scripts/build-lambda.sh).
+    /// The Lambda zip [default: target/lambda/<arch>/bootstrap.zip from scripts/build-lambda.sh,
+    /// else this binary itself when it is a static Linux build for <arch>, as release binaries are].
     #[arg(long, value_name = "ZIP")]
     pub lambda_zip: Option<PathBuf>,
     /// Architecture of the Lambda zip.

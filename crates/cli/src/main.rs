@@ -9,6 +9,7 @@ mod deploy;
 mod destroy;
 mod diff;
 mod error;
+mod lambda;
 mod load;
 mod scale;
 mod simulate;
@@ -25,6 +26,10 @@ use clap::Parser;
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Started by Lambda as the function's `bootstrap`: serve invocations (docs/deploy.md).
+    if std::env::var_os(agent_stack_lambda::runtime::RUNTIME_API_ENV).is_some() && std::env::args_os().len() == 1 {
+        return lambda::serve();
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Validate(a) => validate::run(a),

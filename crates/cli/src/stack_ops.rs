@@ -54,18 +54,35 @@ fn previous(deployed: Option<&Deployed>, key: &str) -> Option<String> {
 
 /// Uploads the Lambda zip under its content hash (once) and returns the S3 key.
 async fn upload_artifact(sdk: &SdkConfig, bucket: &str, inputs: &DeployInputs) -> Result<String, CliError> {
-    let path = inputs.lambda_zip.clone().unwrap_or_else(|| format!("target/lambda/{}/bootstrap.zip", inputs.lambda_arch).into());
-    let bytes = std::fs::read(&path).map_err(|e| {
-        CliError::Input(format!(
-            "cannot read the Lambda artifact {}: {e}; build it with scripts/build-lambda.sh {} or pass --lambda-zip",
-            path.display(),
-            inputs.lambda_arch
-        ))
-    })?;
+    let bytes = lambda_artifact(inputs)?;
     let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
     let key = format!("lambda/{hash}.zip");
     agent_stack_aws::s3::put_object(sdk, bucket, &key, bytes).await.map_err(CliError::Failed)?;
     Ok(key)
+}
+
+/// The Lambda zip: `--lambda-zip`, else a local `scripts/build-lambda.sh` build, else this very
+/// binary when it is a static Linux build for the Lambda's architecture (release binaries are).
+fn lambda_artifact(inputs: &DeployInputs) -> Result<Vec<u8>, CliError> {
+    let arch = inputs.lambda_arch.as_str();
+    let local_build = std::path::PathBuf::from(format!("target/lambda/{arch}/bootstrap.zip"));
+    let path = match &inputs.lambda_zip {
+        Some(path) => Some(path.clone()),
+        None => local_build.exists().then_some(local_build),
+    };
+    if let Some(path) = path {
+        return std::fs::read(&path).map_err(|e| CliError::Input(format!("--lambda-zip {}: {e}", path.display())));
+    }
+    if crate::lambda::own_lambda_arch() == Some(arch) {
+        let exe = std::env::current_exe().and_then(std::fs::read).map_err(|e| CliError::Failed(format!("reading this binary: {e}")))?;
+        return crate::lambda::zip_executable("bootstrap", &exe).map_err(CliError::Failed);
+    }
+    let own =
+        crate::lambda::own_lambda_arch().map_or("this build is not a static Linux binary".to_string(), |a| format!("this binary is {a}"));
+    Err(CliError::Input(format!(
+        "no Lambda artifact for {arch} ({own}): pass --lambda-zip with the zip of a static Linux agent-stack binary named \
+         bootstrap, build one with scripts/build-lambda.sh {arch}, or run deploy with the {arch} Linux release binary"
+    )))
 }
 
 /// The artifact bucket of the assets stack (its `ArtifactBucket` resource).

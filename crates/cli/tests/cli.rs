@@ -149,3 +149,17 @@ fn cfn_lint_finds_no_errors_in_synthesized_templates() {
     // cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational, 1 = fatal.
     assert!(code >= 0 && code & 0b11 == 0, "cfn-lint found errors (exit {code}):\n{report}");
 }
+
+/// A static Linux build of `agent-stack` is its own Lambda artifact: started by Lambda (no
+/// arguments, `AWS_LAMBDA_RUNTIME_API` set) it serves the Runtime API like `bootstrap`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_stack_serves_the_lambda_runtime_api_when_lambda_starts_it() {
+    let event = serde_json::json!({
+        "RequestType": "Delete", "ResponseURL": "...", "StackId": "s", "RequestId": "r",
+        "LogicalResourceId": "azRebalanceSuspender", "PhysicalResourceId": "CustomResourcePhysicalID",
+        "ResourceProperties": { "AutoScalingGroupName": "g" },
+    });
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_agent-stack"));
+    let (kind, value) = agent_stack_testkit::lambda_api::invoke_once(binary, event, "az-rebalance-suspender").await;
+    assert_eq!((kind.as_str(), value), ("response", serde_json::json!({ "PhysicalResourceId": "CustomResourcePhysicalID" })));
+}

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod custom_resource;
 pub mod log;
+pub mod runtime;
 pub mod scaler;
 pub mod ssh_keys;
 
