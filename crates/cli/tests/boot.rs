@@ -148,6 +148,18 @@ impl Fleet {
         (group.desired_capacity().unwrap_or(-1), instances)
     }
 
+    /// The group's first instance and an IMDS stub that answers as that instance.
+    async fn first_instance(&self) -> (String, ImdsStub) {
+        let instance = self.instance_ids().await.remove(0);
+        let imds = ImdsStub::start(&instance, "us-east-1").await;
+        (instance, imds)
+    }
+
+    /// The stack's `<stack>-config` parameter.
+    fn config_parameter(&self) -> String {
+        format!("{}-config", self.stack.stack_name)
+    }
+
     async fn instance_ids(&self) -> Vec<String> {
         self.group().await.1.into_iter().map(|(id, _, _)| id).collect()
     }
@@ -208,10 +220,9 @@ fn yaml_str(s: &str) -> Yaml {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
     let Some(fleet) = fleet(1, "2").await else { return };
-    let instance = fleet.instance_ids().await.remove(0);
-    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let (instance, imds) = fleet.first_instance().await;
     imds.set_lifecycle_state(Some("InService"));
-    let param = format!("{}-config", fleet.stack.stack_name);
+    let param = fleet.config_parameter();
     let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
     let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
@@ -271,8 +282,7 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
     let Some(fleet) = fleet(1, "0").await else { return };
-    let instance = fleet.instance_ids().await.remove(0);
-    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let (instance, imds) = fleet.first_instance().await;
     let missing = format!("{}-missing-config", fleet.stack.stack_name);
     let args = fleet.start_args(&missing, "touch should-not-run");
     let (code, log) = fleet.run_boot(&imds, &args).await;
@@ -309,11 +319,10 @@ async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_warm_pool_instance_starts_its_agent_only_when_in_service() {
     let Some(fleet) = fleet(1, "0").await else { return };
-    let instance = fleet.instance_ids().await.remove(0);
-    let imds = ImdsStub::start(&instance, "us-east-1").await;
+    let (_, imds) = fleet.first_instance().await;
     imds.set_lifecycle_state(Some("Warmed:Running"));
     let started = fleet.agent_dir().join("agent-started");
-    let param = format!("{}-config", fleet.stack.stack_name);
+    let param = fleet.config_parameter();
     let args = fleet.start_args(&param, &format!("touch {}", started.display()));
     let child = fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap_or_else(|e| panic!("{e}"));
     let config_file = fleet.agent_dir().join("config.yaml");
@@ -329,9 +338,8 @@ async fn a_warm_pool_instance_starts_its_agent_only_when_in_service() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
     let Some(fleet) = fleet(1, "0").await else { return };
-    let instance = fleet.instance_ids().await.remove(0);
-    let imds = ImdsStub::start(&instance, "us-east-1").await;
-    let param = format!("{}-config", fleet.stack.stack_name);
+    let (instance, imds) = fleet.first_instance().await;
+    let param = fleet.config_parameter();
     let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
     let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
@@ -356,9 +364,8 @@ async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_pre_signed_urls_the_agent_is_named_by_a_signed_sts_request() {
     let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_USE_PRE_SIGNED_URL", "true")]).await else { return };
-    let instance = fleet.instance_ids().await.remove(0);
-    let imds = ImdsStub::start(&instance, "us-east-1").await;
-    let param = format!("{}-config", fleet.stack.stack_name);
+    let (_, imds) = fleet.first_instance().await;
+    let param = fleet.config_parameter();
     let args = fleet.start_args(&param, "true");
     let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
