@@ -20,4 +20,5 @@ pub use ssm::{get_string, put_string, put_token, read_token, TokenError};
 pub use aws_config::SdkConfig;
 pub use aws_sdk_autoscaling as autoscaling;
 pub use aws_sdk_cloudformation as cloudformation;
+pub use aws_sdk_ec2 as ec2_sdk;
 pub use aws_sdk_ssm as ssm_sdk;

@@ -196,3 +196,69 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     assert_eq!(code, 1);
     assert!(err.contains("ParameterAlreadyExists") && !err.contains("busy"), "{err}");
 }
+
+/// Without SEMAPHORE_AGENT_AMI, deploy takes the newest of the account's images named the way
+/// images/ names them, before an agent-aws-stack image; and the region's default VPC.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
+    let Some(moto) = Moto::shared() else { return };
+    moto.export_env();
+    let sdk = sdk_config(CallProfile::Command).await;
+    let ec2 = agent_stack_aws::ec2_sdk::Client::new(&sdk);
+    let stack = unique("images");
+    let register = |name: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let out = ec2.register_image().name(&name).root_device_name("/dev/sda1").send().await;
+            out.unwrap_or_else(|e| panic!("RegisterImage {name}: {e:?}")).image_id().unwrap_or_default().to_string()
+        }
+    };
+    // No other test registers ubuntu-noble arm64 images in the shared moto.
+    let ours = register(format!("agent-stack-ubuntu-noble-arm64-0.1.0-{stack}")).await;
+    let _legacy = register(format!("semaphore-agent-v0.10.0-ubuntu-noble-arm64-{stack}")).await;
+    let default_vpc = agent_stack_aws::ec2::default_vpc_id(&sdk).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+    assert!(default_vpc.starts_with("vpc-"), "moto has a default VPC");
+
+    let dir = std::env::temp_dir().join(&stack);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let zip = dir.join("bootstrap.zip");
+    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    let token_name = format!("{stack}-token");
+    let config = write_config(
+        &dir,
+        &[
+            ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
+            ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
+            ("SEMAPHORE_ORGANIZATION", "test"),
+            ("SEMAPHORE_AGENT_OS", "ubuntu-noble"),
+            ("SEMAPHORE_AGENT_ARCH", "arm64"),
+            ("SEMAPHORE_AGENT_INSTANCE_TYPE", "t4g.large"),
+            ("SEMAPHORE_AGENT_VOLUME_NAME", "/dev/sda1"),
+            ("SEMAPHORE_AGENT_VOLUME_SIZE", "16"),
+        ],
+    )
+    .display()
+    .to_string();
+    for args in [vec!["bootstrap", "--yes"], vec!["token", "put", "--name", &token_name]] {
+        let (code, _, err) = cli(moto, &dir, &args, Some("t0k3n\n"));
+        assert_eq!(code, 0, "{err}");
+    }
+    let answering = stack.clone();
+    let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
+    let zip = zip.display().to_string();
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        let args: Vec<String> = ["deploy", "--config", &config, "--yes", "--lambda-zip", &zip].map(str::to_string).to_vec();
+        move || cli(moto, &dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(answer.await.unwrap_or(false));
+    let info = agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no stack"));
+    let param = |key: &str| info.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(param(ids::param::IMAGE_ID), ours, "our image wins over agent-aws-stack's");
+    assert_eq!(param(ids::param::DEFAULT_VPC_ID), default_vpc);
+    let (code, out, err) = cli(moto, &dir, &["destroy", "--config", &config, "--yes"], None);
+    assert_eq!(code, 0, "{out}{err}");
+}
