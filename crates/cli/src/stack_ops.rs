@@ -179,8 +179,9 @@ pub async fn change_set(
     params: &[(String, String)],
     create: bool,
 ) -> Result<ChangeSet, CliError> {
-    let name =
-        format!("agent-stack-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+    // Unique per run: concurrent deploys must not share a name (moto even mixes them up across stacks).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let name = format!("agent-stack-{}-{}-{}", now.as_secs(), std::process::id(), now.subsec_nanos());
     let body = serde_json::to_string(template).map_err(|e| CliError::Failed(e.to_string()))?;
     let cs = cfn::create_change_set(sdk, stack, &name, &body, params, create).await.map_err(CliError::Failed)?;
     if cs.status == "FAILED" && !cs.is_empty_change() {

@@ -29,6 +29,15 @@ fn cli(moto: &Moto, dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, Str
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
+/// A scratch directory for `stack`, and an (empty) Lambda zip in it: moto only stores the code.
+fn scratch(stack: &str) -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(stack);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let zip = dir.join("bootstrap.zip");
+    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    (dir, zip.display().to_string())
+}
+
 fn write_config(dir: &Path, pairs: &[(&str, &str)]) -> PathBuf {
     let map: serde_json::Map<String, Value> = pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
     let path = dir.join("config.json");
@@ -61,11 +70,7 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     let Some(moto) = Moto::shared() else { return };
     moto.export_env();
     let stack = unique("life");
-    let dir = std::env::temp_dir().join(&stack);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let zip = dir.join("bootstrap.zip");
-    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
-    let zip = zip.display().to_string();
+    let (dir, zip) = scratch(&stack);
     let token_name = format!("{stack}-token");
     let base = [
         ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
@@ -163,10 +168,7 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     moto.export_env();
     let sdk = sdk_config(CallProfile::Command).await;
     let stack = unique("reject");
-    let dir = std::env::temp_dir().join(&stack);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let zip = dir.join("bootstrap.zip");
-    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    let (dir, zip) = scratch(&stack);
     let token_name = format!("{stack}-token");
     let config = write_config(
         &dir,
@@ -185,7 +187,6 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     assert_eq!(code, 0, "{err}");
     // Someone else already owns the stack's config parameter: CloudFormation cannot create it.
     agent_stack_aws::put_string(&sdk, &format!("{stack}-config"), "taken").await.unwrap_or_else(|e| panic!("{e}"));
-    let zip = zip.display().to_string();
     let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip], None);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains(&stack), "the error names the stack: {err}");
@@ -219,10 +220,7 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     let default_vpc = agent_stack_aws::ec2::default_vpc_id(&sdk).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
     assert!(default_vpc.starts_with("vpc-"), "moto has a default VPC");
 
-    let dir = std::env::temp_dir().join(&stack);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let zip = dir.join("bootstrap.zip");
-    std::fs::write(&zip, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_or_else(|e| panic!("{e}"));
+    let (dir, zip) = scratch(&stack);
     let token_name = format!("{stack}-token");
     let config = write_config(
         &dir,
@@ -245,7 +243,6 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     }
     let answering = stack.clone();
     let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
-    let zip = zip.display().to_string();
     let (code, out, err) = tokio::task::spawn_blocking({
         let dir = dir.clone();
         let args: Vec<String> = ["deploy", "--config", &config, "--yes", "--lambda-zip", &zip].map(str::to_string).to_vec();
@@ -255,7 +252,8 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code, 0, "{out}{err}");
     assert!(answer.await.unwrap_or(false));
-    let info = agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no stack"));
+    let info =
+        agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no stack"));
     let param = |key: &str| info.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     assert_eq!(param(ids::param::IMAGE_ID), ours, "our image wins over agent-aws-stack's");
     assert_eq!(param(ids::param::DEFAULT_VPC_ID), default_vpc);
