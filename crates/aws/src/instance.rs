@@ -9,9 +9,26 @@ use aws_sdk_autoscaling::Client;
 use crate::imds::Imds;
 use crate::sdk::{error_text, timeouts, CallProfile};
 
-/// SDK configuration for calls from the instance: the region from IMDS, the instance profile's
-/// credentials, and `AWS_ENDPOINT_URL` honoured as usual.
-pub async fn instance_sdk_config(imds: &Imds, region: String) -> SdkConfig {
+/// The instance this program runs on: its metadata service, its id, and SDK configuration for
+/// calls from it (the region from IMDS, the instance profile's credentials, `AWS_ENDPOINT_URL`
+/// honoured as usual).
+pub struct ThisInstance {
+    pub imds: Imds,
+    pub id: String,
+    pub sdk: SdkConfig,
+}
+
+impl ThisInstance {
+    /// Asks IMDS who and where this instance is.
+    pub async fn discover() -> Result<Self, String> {
+        let imds = Imds::new();
+        let id = imds.instance_id().await?;
+        let sdk = instance_sdk_config(&imds, imds.region().await?).await;
+        Ok(Self { imds, id, sdk })
+    }
+}
+
+async fn instance_sdk_config(imds: &Imds, region: String) -> SdkConfig {
     let credentials = ImdsCredentialsProvider::builder().imds_client(imds.client()).build();
     let (timeout_config, retry_config) = timeouts(CallProfile::Command);
     aws_config::defaults(BehaviorVersion::latest())

@@ -2,8 +2,7 @@
 //! Auto Scaling group. Only an idle agent lowers the desired capacity; after any other reason
 //! (job finished, interrupted, requested, unable to sync) the group launches a fresh instance.
 
-use agent_stack_aws::imds::Imds;
-use agent_stack_aws::instance::{instance_sdk_config, terminate_in_group, TerminateError};
+use agent_stack_aws::instance::{terminate_in_group, TerminateError, ThisInstance};
 
 use crate::retry::with_jitter;
 use crate::say;
@@ -20,9 +19,7 @@ pub fn lowers_desired_capacity(reason: &str) -> bool {
 pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), String> {
     let reason = reason.filter(|r| !r.is_empty()).unwrap_or("UNKNOWN");
     let decrement = lowers_desired_capacity(reason);
-    let imds = Imds::new();
-    let instance_id = imds.instance_id().await?;
-    let sdk = instance_sdk_config(&imds, imds.region().await?).await;
+    let ThisInstance { id: instance_id, sdk, .. } = ThisInstance::discover().await?;
     let how = if decrement { "lowering the desired capacity" } else { "keeping the desired capacity, so a fresh instance replaces it" };
     say(&format!("agent shut down ({reason}): terminating {instance_id} through its Auto Scaling group, {how}"));
     let (sdk, id) = (&sdk, instance_id.as_str());

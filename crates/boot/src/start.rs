@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use agent_stack_aws::imds::Imds;
-use agent_stack_aws::instance::{instance_sdk_config, mark_unhealthy};
+use agent_stack_aws::instance::{mark_unhealthy, ThisInstance};
 use agent_stack_aws::SdkConfig;
 use agent_stack_config::AgentConfigParameter;
 
@@ -37,9 +37,7 @@ pub struct StartOptions {
 
 /// Prepares and starts the agent; on failure marks the instance Unhealthy and returns why.
 pub async fn start(options: &StartOptions) -> Result<(), String> {
-    let imds = Imds::new();
-    let instance_id = imds.instance_id().await?;
-    let sdk = instance_sdk_config(&imds, imds.region().await?).await;
+    let ThisInstance { imds, id: instance_id, sdk } = ThisInstance::discover().await?;
     say(&format!("starting the Semaphore agent on {instance_id} from SSM parameter {}", options.config_parameter));
     let Err(reason) = prepare_and_start(&imds, &sdk, &instance_id, options).await else {
         return Ok(());
