@@ -281,16 +281,21 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
-    let Some(fleet) = fleet(1, "0").await else { return };
-    let (instance, imds) = fleet.first_instance().await;
+    let Some(fleet) = fleet(2, "0").await else { return };
+    let ids = fleet.instance_ids().await;
     let missing = format!("{}-missing-config", fleet.stack.stack_name);
-    let args = fleet.start_args(&missing, "touch should-not-run");
-    let (code, log) = fleet.run_boot(&imds, &args).await;
-    assert_eq!(code, 1, "{log}");
-    assert!(log.contains(&missing) && log.contains("Unhealthy"), "{log}");
-    let (_, instances) = fleet.group().await;
-    let health = instances.iter().find(|(id, _, _)| id == &instance).map(|(_, _, h)| h.clone()).unwrap_or_default();
-    assert_eq!(health.to_ascii_lowercase(), "unhealthy", "{instances:?}");
+    let broken = format!("{}-broken-config", fleet.stack.stack_name);
+    agent_stack_aws::put_string(&fleet.sdk, &broken, r#"{"endpoint":"org.semaphoreci.com"}"#).await.unwrap_or_else(|e| panic!("{e}"));
+    // A parameter that is not there, and one whose value is not the stack's config.
+    for (instance, parameter, cause) in [(&ids[0], &missing, "not found"), (&ids[1], &broken, "missing field")] {
+        let imds = ImdsStub::start(instance, "us-east-1").await;
+        let (code, log) = fleet.run_boot(&imds, &fleet.start_args(parameter, "touch should-not-run")).await;
+        assert_eq!(code, 1, "{log}");
+        assert!(log.contains(parameter.as_str()) && log.contains(cause) && log.contains("Unhealthy"), "{log}");
+        let (_, instances) = fleet.group().await;
+        let health = instances.iter().find(|(id, _, _)| id == instance).map(|(_, _, h)| h.clone()).unwrap_or_default();
+        assert_eq!(health.to_ascii_lowercase(), "unhealthy", "{instances:?}");
+    }
     assert!(!fleet.agent_dir().join("config.yaml").exists());
 }
 

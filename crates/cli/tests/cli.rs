@@ -163,3 +163,13 @@ async fn agent_stack_serves_the_lambda_runtime_api_when_lambda_starts_it() {
     let (kind, value) = agent_stack_testkit::lambda_api::invoke_once(binary, event, "az-rebalance-suspender").await;
     assert_eq!((kind.as_str(), value), ("response", serde_json::json!({ "PhysicalResourceId": "CustomResourcePhysicalID" })));
 }
+
+#[test]
+fn boot_start_rejects_a_parameter_name_ssm_cannot_hold() {
+    let (code, _, err) = run(bin().args(["boot", "start", "my stack/config!"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("CONFIG_PARAMETER") && err.contains("my stack/config!"), "{err}");
+    let (code, _, err) = run(bin().args(["boot", "start", "my-stack-config", "--attempts", "0"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--attempts"), "{err}");
+}

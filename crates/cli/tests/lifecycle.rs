@@ -65,6 +65,31 @@ async fn answer_custom_resource(moto: &Moto, stack: &str) -> bool {
     false
 }
 
+/// Creates the stack with `deploy ARGS…` while answering its custom resource as our Lambda would;
+/// returns the command's exit code and output.
+async fn deploy_creating(moto: &'static Moto, dir: &Path, stack: &str, args: &[&str]) -> (i32, String, String) {
+    let answering = stack.to_string();
+    let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let (dir, args) = (dir.to_path_buf(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        move || cli(moto, &dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    if code == 0 {
+        assert!(answer.await.unwrap_or(false), "the custom resource was answered");
+    }
+    (code, out, err)
+}
+
+/// `bootstrap --yes` and `token put`, which every deploy needs first.
+fn prepare_account(moto: &Moto, dir: &Path, token_name: &str) {
+    for args in [vec!["bootstrap", "--yes"], vec!["token", "put", "--name", token_name]] {
+        let (code, _, err) = cli(moto, dir, &args, Some("t0k3n\n"));
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_token_deploy_status_diff_update_destroy() {
     let Some(moto) = Moto::shared() else { return };
@@ -108,16 +133,8 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     assert_eq!(code, 2, "empty token is bad input: {err}");
 
     // deploy (create) while the custom resource is answered.
-    let answering = stack.clone();
-    let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let (dir, args) = (dir.clone(), deploy_args.map(str::to_string));
-        move || cli(moto, &dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None)
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = deploy_creating(moto, &dir, &stack, &deploy_args).await;
     assert_eq!(code, 0, "{out}{err}");
-    assert!(answer.await.unwrap_or(false), "the custom resource was answered");
     // moto keeps no outputs for stacks created through change sets, so only the status is checked.
     assert!(out.contains("CREATE_COMPLETE"), "{out}");
 
@@ -181,10 +198,15 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     )
     .display()
     .to_string();
-    let (code, _, err) = cli(moto, &dir, &["bootstrap", "--yes"], None);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = cli(moto, &dir, &["token", "put", "--name", &token_name], Some("t0k3n\n"));
-    assert_eq!(code, 0, "{err}");
+    prepare_account(moto, &dir, &token_name);
+    // No Lambda artifact: a glibc test build is not one, and this directory has no local build.
+    let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes"], None);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no Lambda artifact for x86_64") && err.contains("--lambda-zip"), "{err}");
+    let (code, _, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", "missing.zip"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("--lambda-zip missing.zip"), "{err}");
+    assert!(agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).is_none(), "nothing created");
     // Someone else already owns the stack's config parameter: CloudFormation cannot create it.
     agent_stack_aws::put_string(&sdk, &format!("{stack}-config"), "taken").await.unwrap_or_else(|e| panic!("{e}"));
     let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip], None);
@@ -237,21 +259,9 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     )
     .display()
     .to_string();
-    for args in [vec!["bootstrap", "--yes"], vec!["token", "put", "--name", &token_name]] {
-        let (code, _, err) = cli(moto, &dir, &args, Some("t0k3n\n"));
-        assert_eq!(code, 0, "{err}");
-    }
-    let answering = stack.clone();
-    let answer = tokio::spawn(async move { answer_custom_resource(moto, &answering).await });
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        let args: Vec<String> = ["deploy", "--config", &config, "--yes", "--lambda-zip", &zip].map(str::to_string).to_vec();
-        move || cli(moto, &dir, &args.iter().map(String::as_str).collect::<Vec<_>>(), None)
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    prepare_account(moto, &dir, &token_name);
+    let (code, out, err) = deploy_creating(moto, &dir, &stack, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip]).await;
     assert_eq!(code, 0, "{out}{err}");
-    assert!(answer.await.unwrap_or(false));
     let info =
         agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no stack"));
     let param = |key: &str| info.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
