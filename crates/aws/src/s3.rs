@@ -20,6 +20,15 @@ pub async fn ensure_bucket(config: &aws_config::SdkConfig, bucket: &str) -> Resu
     s3.create_bucket().bucket(bucket).send().await.map(|_| ()).map_err(|e| format!("CreateBucket {bucket}: {}", error_text(&e)))
 }
 
+/// Whether `s3://bucket/key` exists.
+pub async fn object_exists(config: &aws_config::SdkConfig, bucket: &str, key: &str) -> Result<bool, String> {
+    match client(config).head_object().bucket(bucket).key(key).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+        Err(e) => Err(format!("HeadObject s3://{bucket}/{key}: {}", error_text(&e))),
+    }
+}
+
 /// Uploads `bytes` to `s3://bucket/key`.
 pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), String> {
     client(config)

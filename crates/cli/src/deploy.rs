@@ -7,7 +7,7 @@ use agent_stack_aws::{sdk_config, CallProfile};
 use crate::args::DeployArgs;
 use crate::error::CliError;
 use crate::load::load_valid;
-use crate::stack_ops::{self, change_set, check_updatable, confirm, deployed, failures, prepare, risky, wait};
+use crate::stack_ops::{self, change_set, check_updatable, confirm, deployed, failures, prepare, risky, wait, Prepared};
 
 pub fn run(args: &DeployArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
@@ -25,7 +25,8 @@ pub fn run(args: &DeployArgs) -> Result<(), CliError> {
         if let Some(d) = &current {
             check_updatable(&stack, &d.info)?;
         }
-        let (template, params) = prepare(&sdk, &config, &args.inputs(), current.as_ref()).await?;
+        let Prepared { template, params, artifact } = prepare(&sdk, &config, &args.inputs(), current.as_ref()).await?;
+        artifact.upload(&sdk).await?;
         let create = current.is_none();
         let cs = change_set(&sdk, &stack, &template, &params, create).await?;
         if cs.is_empty_change() {

@@ -7,7 +7,7 @@ use agent_stack_template::diff::{diff_resources, ResourceDiff};
 use crate::args::DeployArgs;
 use crate::error::CliError;
 use crate::load::load_valid;
-use crate::stack_ops::{self, change_set, check_updatable, deployed, prepare};
+use crate::stack_ops::{self, change_set, check_updatable, deployed, prepare, Prepared};
 
 pub fn run(args: &DeployArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
@@ -19,7 +19,7 @@ pub fn run(args: &DeployArgs) -> Result<(), CliError> {
             return Err(CliError::Reported(1));
         };
         check_updatable(&stack, &current.info)?;
-        let (template, params) = prepare(&sdk, &config, &args.inputs(), Some(&current)).await?;
+        let Prepared { template, params, .. } = prepare(&sdk, &config, &args.inputs(), Some(&current)).await?;
         let cs = change_set(&sdk, &stack, &template, &params, false).await?;
         let _ = cfn::delete_change_set(&sdk, &stack, &cs.id).await;
         let resources = diff_resources(&current.template, &template);

@@ -52,13 +52,26 @@ fn previous(deployed: Option<&Deployed>, key: &str) -> Option<String> {
     deployed?.info.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
 }
 
-/// Uploads the Lambda zip under its content hash (once) and returns the S3 key.
-async fn upload_artifact(sdk: &SdkConfig, bucket: &str, inputs: &DeployInputs) -> Result<String, CliError> {
-    let bytes = lambda_artifact(inputs)?;
-    let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let key = format!("lambda/{hash}.zip");
-    agent_stack_aws::s3::put_object(sdk, bucket, &key, bytes).await.map_err(CliError::Failed)?;
-    Ok(key)
+/// The Lambda zip and where it lives: the assets bucket, under its content hash.
+pub struct Artifact {
+    pub bucket: String,
+    pub key: String,
+    bytes: Vec<u8>,
+}
+
+impl Artifact {
+    fn new(bucket: String, bytes: Vec<u8>) -> Self {
+        let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        Self { bucket, key: format!("lambda/{hash}.zip"), bytes }
+    }
+
+    /// Uploads the zip unless an equal one (same key) is there already.
+    pub async fn upload(self, sdk: &SdkConfig) -> Result<(), CliError> {
+        if agent_stack_aws::s3::object_exists(sdk, &self.bucket, &self.key).await.map_err(CliError::Failed)? {
+            return Ok(());
+        }
+        agent_stack_aws::s3::put_object(sdk, &self.bucket, &self.key, self.bytes).await.map_err(CliError::Failed)
+    }
 }
 
 /// The Lambda zip: `--lambda-zip`, else a local `scripts/build-lambda.sh` build, else this very
@@ -134,26 +147,28 @@ async fn default_vpc(sdk: &SdkConfig, inputs: &DeployInputs, deployed: Option<&D
     })
 }
 
-/// The new template and its parameter values.
-pub async fn prepare(
-    sdk: &SdkConfig,
-    config: &Config,
-    inputs: &DeployInputs,
-    deployed: Option<&Deployed>,
-) -> Result<(Value, Vec<(String, String)>), CliError> {
+/// What a deploy would apply: the new template, its parameter values, and the Lambda artifact
+/// (uploaded by deploy only; diff just compares its key).
+pub struct Prepared {
+    pub template: Value,
+    pub params: Vec<(String, String)>,
+    pub artifact: Artifact,
+}
+
+/// The new template, its parameter values and the Lambda artifact.
+pub async fn prepare(sdk: &SdkConfig, config: &Config, inputs: &DeployInputs, deployed: Option<&Deployed>) -> Result<Prepared, CliError> {
     let template = synth(config, &SynthOptions::default()).to_value();
-    let bucket = assets_bucket(sdk, inputs).await?;
-    let key = upload_artifact(sdk, &bucket, inputs).await?;
+    let artifact = Artifact::new(assets_bucket(sdk, inputs).await?, lambda_artifact(inputs)?);
     let mut params = vec![
         (ids::param::IMAGE_ID.to_string(), image_id(sdk, config, inputs, deployed).await?),
-        (ids::param::LAMBDA_CODE_BUCKET.to_string(), bucket),
-        (ids::param::LAMBDA_CODE_KEY.to_string(), key),
+        (ids::param::LAMBDA_CODE_BUCKET.to_string(), artifact.bucket.clone()),
+        (ids::param::LAMBDA_CODE_KEY.to_string(), artifact.key.clone()),
         (ids::param::LAMBDA_ARCHITECTURE.to_string(), inputs.lambda_arch.clone()),
     ];
     if config.creates_security_group() && matches!(config.placement, Placement::DefaultVpc { .. }) {
         params.push((ids::param::DEFAULT_VPC_ID.to_string(), default_vpc(sdk, inputs, deployed).await?));
     }
-    Ok((template, params))
+    Ok(Prepared { template, params, artifact })
 }
 
 /// Refuses to touch a stack CloudFormation is busy with or that a failed create left behind.

@@ -82,6 +82,11 @@ async fn deploy_creating(moto: &'static Moto, dir: &Path, stack: &str, args: &[&
     (code, out, err)
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `bootstrap --yes` and `token put`, which every deploy needs first.
 fn prepare_account(moto: &Moto, dir: &Path, token_name: &str) {
     for args in [vec!["bootstrap", "--yes"], vec!["token", "put", "--name", token_name]] {
@@ -153,6 +158,20 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     assert!(out.contains("up to date"), "{out}");
     let (code, out, _) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &zip], None);
     assert_eq!(code, 0, "{out}");
+
+    // A new Lambda build: diff reports the new code key and uploads nothing; deploy uploads it.
+    let new_zip = dir.join("new-bootstrap.zip");
+    let new_bytes = b"PK\x05\x06 a different build";
+    std::fs::write(&new_zip, new_bytes).unwrap_or_else(|e| panic!("{e}"));
+    let new_key = format!("lambda/{}.zip", sha256_hex(new_bytes));
+    let sdk = sdk_config(CallProfile::Command).await;
+    let bucket = agent_stack_aws::stack::physical_id(&sdk, "agent-stack-assets", "ArtifactBucket").await.unwrap_or_else(|e| panic!("{e}"));
+    let new_zip = new_zip.display().to_string();
+    let (code, out, err) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &new_zip], None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&new_key), "the new code key is a changed parameter: {out}");
+    let uploaded = agent_stack_aws::s3::object_exists(&sdk, &bucket, &new_key).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!uploaded, "diff uploads nothing");
 
     // A config change: diff shows it (exit 1), deploy applies it.
     let mut changed = base.to_vec();
