@@ -62,13 +62,14 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, owner: Option<&User
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
     let mut file = options.open(&tmp).map_err(|e| fail("creating", e))?;
-    let written =
-        file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| fail("writing", e)).and_then(|()| set_owner(&tmp, mode, owner));
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| format!("renaming to {}: {e}", path.display()))) {
+    let mut finish = || -> Result<(), String> {
+        file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| fail("writing", e))?;
+        set_owner(&tmp, mode, owner)?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("renaming to {}: {e}", path.display()))
+    };
+    finish().inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
+    })
 }
 
 /// Creates `dir` (and parents) with `mode`, owned by `owner` when given.
