@@ -82,6 +82,19 @@ async fn deploy_creating(moto: &'static Moto, dir: &Path, stack: &str, args: &[&
     (code, out, err)
 }
 
+/// The config file of `stack` (organization `test`, token parameter `<stack>-token`) plus `extra`;
+/// its path and the token parameter's name.
+fn stack_config(dir: &Path, stack: &str, extra: &[(&str, &str)]) -> (String, String) {
+    let token_name = format!("{stack}-token");
+    let mut pairs = vec![
+        ("SEMAPHORE_AGENT_STACK_NAME", stack),
+        ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", &token_name),
+        ("SEMAPHORE_ORGANIZATION", "test"),
+    ];
+    pairs.extend_from_slice(extra);
+    (write_config(dir, &pairs).display().to_string(), token_name)
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -205,18 +218,7 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     let sdk = sdk_config(CallProfile::Command).await;
     let stack = unique("reject");
     let (dir, zip) = scratch(&stack);
-    let token_name = format!("{stack}-token");
-    let config = write_config(
-        &dir,
-        &[
-            ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
-            ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
-            ("SEMAPHORE_ORGANIZATION", "test"),
-            ("SEMAPHORE_AGENT_AMI", "ami-0123456789abcdef0"),
-        ],
-    )
-    .display()
-    .to_string();
+    let (config, token_name) = stack_config(&dir, &stack, &[("SEMAPHORE_AGENT_AMI", "ami-0123456789abcdef0")]);
     prepare_account(moto, &dir, &token_name);
     // No Lambda artifact: a glibc test build is not one, and this directory has no local build.
     let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes"], None);
@@ -262,22 +264,17 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     assert!(default_vpc.starts_with("vpc-"), "moto has a default VPC");
 
     let (dir, zip) = scratch(&stack);
-    let token_name = format!("{stack}-token");
-    let config = write_config(
+    let (config, token_name) = stack_config(
         &dir,
+        &stack,
         &[
-            ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
-            ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
-            ("SEMAPHORE_ORGANIZATION", "test"),
             ("SEMAPHORE_AGENT_OS", "ubuntu-noble"),
             ("SEMAPHORE_AGENT_ARCH", "arm64"),
             ("SEMAPHORE_AGENT_INSTANCE_TYPE", "t4g.large"),
             ("SEMAPHORE_AGENT_VOLUME_NAME", "/dev/sda1"),
             ("SEMAPHORE_AGENT_VOLUME_SIZE", "16"),
         ],
-    )
-    .display()
-    .to_string();
+    );
     prepare_account(moto, &dir, &token_name);
     let (code, out, err) = deploy_creating(moto, &dir, &stack, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip]).await;
     assert_eq!(code, 0, "{out}{err}");
