@@ -1,5 +1,6 @@
-//! The agent's config.yaml: exactly the keys agent-aws-stack sets (the agent rejects unknown keys),
-//! plus `no-https` for a loopback endpoint, which only tests use.
+//! The agent's config.yaml: the keys agent-aws-stack sets (the agent rejects unknown keys), plus
+//! `interruption-grace-period` (how long a job may go on once the agent is asked to leave) and
+//! `no-https` for a loopback endpoint, which only tests use.
 
 use agent_stack_config::{AgentConfigParameter, RegistrationToken};
 
@@ -11,6 +12,7 @@ pub struct AgentYaml {
     pub name: String,
     pub disconnect_after_job: bool,
     pub disconnect_after_idle_timeout_s: u64,
+    pub interruption_grace_period_s: u64,
     pub env_vars: Vec<String>,
     pub shutdown_hook_path: String,
 }
@@ -27,6 +29,7 @@ impl AgentYaml {
             name,
             disconnect_after_job: param.disconnect_after_job()?,
             disconnect_after_idle_timeout_s: param.idle_timeout_s()?,
+            interruption_grace_period_s: param.interruption_grace_period_s()?,
             env_vars: param.env_vars.clone(),
             shutdown_hook_path,
         })
@@ -45,6 +48,7 @@ impl AgentYaml {
         out.push_str(&format!("name: {}\n", q(&self.name)));
         out.push_str(&format!("disconnect-after-job: {}\n", self.disconnect_after_job));
         out.push_str(&format!("disconnect-after-idle-timeout: {}\n", self.disconnect_after_idle_timeout_s));
+        out.push_str(&format!("interruption-grace-period: {}\n", self.interruption_grace_period_s));
         out.push_str(&format!("upload-job-logs: {}\n", q(UPLOAD_JOB_LOGS)));
         out.push_str(&format!("shutdown-hook-path: {}\n", q(&self.shutdown_hook_path)));
         if self.env_vars.is_empty() {
@@ -70,6 +74,7 @@ mod tests {
             name: "i-0abc__ABCDEFGHIJKLM".into(),
             disconnect_after_job: true,
             disconnect_after_idle_timeout_s: 300,
+            interruption_grace_period_s: 86_400,
             env_vars: env_vars.iter().map(|s| s.to_string()).collect(),
             shutdown_hook_path: "/opt/semaphore/agent/hooks/shutdown".into(),
         }
@@ -81,7 +86,7 @@ mod tests {
         assert_eq!(
             text,
             "endpoint: \"org.semaphoreci.com\"\ntoken: \"s3cr3t\\\"en: #1\"\nname: \"i-0abc__ABCDEFGHIJKLM\"\n\
-             disconnect-after-job: true\ndisconnect-after-idle-timeout: 300\nupload-job-logs: \"when-trimmed\"\n\
+             disconnect-after-job: true\ndisconnect-after-idle-timeout: 300\ninterruption-grace-period: 86400\nupload-job-logs: \"when-trimmed\"\n\
              shutdown-hook-path: \"/opt/semaphore/agent/hooks/shutdown\"\nenv-vars:\n  - \"A=1\"\n  - \"B=two words\"\n"
         );
     }

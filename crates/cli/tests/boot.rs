@@ -241,6 +241,7 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
         ("name", yaml_str(&name)),
         ("disconnect-after-job", Yaml::Bool(true)),
         ("disconnect-after-idle-timeout", Yaml::Number(2.into())),
+        ("interruption-grace-period", Yaml::Number(86_400.into())),
         ("upload-job-logs", yaml_str("when-trimmed")),
         ("shutdown-hook-path", yaml_str(&hook)),
         ("env-vars", Yaml::Sequence(vec![])),

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::contract::DEFAULT_INTERRUPTION_GRACE_PERIOD_S;
 use crate::error::{quote, ConfigErrors};
 use crate::fields::{Choice, Fields};
 use crate::keys::name::*;
@@ -75,6 +76,9 @@ pub struct AgentSettings {
     pub disconnect_after_job: bool,
     /// Seconds; 0 = never.
     pub disconnect_after_idle_timeout: u32,
+    /// Seconds a running job may go on after its agent is interrupted (SIGTERM), before Semaphore
+    /// stops it.
+    pub interruption_grace_period: u32,
     pub use_pre_signed_url: bool,
     /// `VAR=VALUE` entries passed to the agent.
     pub env_vars: Vec<String>,
@@ -313,6 +317,10 @@ fn agent_settings(f: &mut Fields<'_>) -> AgentSettings {
     AgentSettings {
         disconnect_after_job: f.bool(DISCONNECT_AFTER_JOB),
         disconnect_after_idle_timeout: to_u32(f.uint(DISCONNECT_AFTER_IDLE_TIMEOUT, 0..=u64::from(u32::MAX)).unwrap_or(300)),
+        interruption_grace_period: to_u32(
+            f.uint(INTERRUPTION_GRACE_PERIOD, 0..=u64::from(DEFAULT_INTERRUPTION_GRACE_PERIOD_S))
+                .unwrap_or(u64::from(DEFAULT_INTERRUPTION_GRACE_PERIOD_S)),
+        ),
         use_pre_signed_url: f.bool(USE_PRE_SIGNED_URL),
         env_vars: Vec::new(),
     }

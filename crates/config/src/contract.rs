@@ -4,6 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Seconds a running job may go on after its agent is interrupted, unless the stack says
+/// otherwise: longer than Semaphore lets a job run (24 h at most), so asking an agent to leave
+/// (rotate, a rebalance recommendation) never cuts its job short.
+pub const DEFAULT_INTERRUPTION_GRACE_PERIOD_S: u32 = 86_400;
+
 /// JSON value of the `<stack>-config` parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -22,9 +27,13 @@ pub struct AgentConfigParameter {
     pub env_vars: Vec<String>,
     #[serde(rename = "usePreSignedURL")]
     pub use_pre_signed_url: bool,
+    /// Seconds, as a decimal string; written only when not the default, so the value of a stack
+    /// migrated from agent-aws-stack does not change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interruption_grace_period: Option<String>,
 }
 
-const KNOWN_FIELDS: [&str; 7] = [
+const KNOWN_FIELDS: [&str; 8] = [
     "endpoint",
     "agentTokenParameterName",
     "sshKeysParameterName",
@@ -32,6 +41,7 @@ const KNOWN_FIELDS: [&str; 7] = [
     "disconnectAfterIdleTimeout",
     "envVars",
     "usePreSignedURL",
+    "interruptionGracePeriod",
 ];
 
 impl AgentConfigParameter {
@@ -57,6 +67,14 @@ impl AgentConfigParameter {
         }
     }
 
+    /// `interruptionGracePeriod` in seconds; absent means the default.
+    pub fn interruption_grace_period_s(&self) -> Result<u64, String> {
+        match &self.interruption_grace_period {
+            None => Ok(u64::from(DEFAULT_INTERRUPTION_GRACE_PERIOD_S)),
+            Some(text) => text.parse().map_err(|_| format!("interruptionGracePeriod is {text:?}; allowed: seconds, 0 or more")),
+        }
+    }
+
     /// `disconnectAfterIdleTimeout` in seconds.
     pub fn idle_timeout_s(&self) -> Result<u64, String> {
         self.disconnect_after_idle_timeout
@@ -78,6 +96,18 @@ mod tests {
         assert!(unknown.is_empty());
         assert_eq!((p.disconnect_after_job(), p.idle_timeout_s()), (Ok(true), Ok(300)));
         assert_eq!(p.env_vars, vec!["A=1"]);
+        assert_eq!(p.interruption_grace_period_s(), Ok(86_400));
+        assert_eq!(serde_json::to_value(&p).unwrap(), serde_json::from_str::<serde_json::Value>(VALUE).unwrap());
+    }
+
+    #[test]
+    fn a_grace_period_other_than_the_default_is_written_and_read() {
+        let value = VALUE.replacen('}', r#","interruptionGracePeriod":"90"}"#, 1);
+        let (p, unknown) = AgentConfigParameter::from_json(&value).unwrap();
+        assert!(unknown.is_empty());
+        assert_eq!(p.interruption_grace_period_s(), Ok(90));
+        let bad = AgentConfigParameter { interruption_grace_period: Some("soon".into()), ..p };
+        assert!(bad.interruption_grace_period_s().unwrap_err().contains("interruptionGracePeriod"));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod name {
     pub const ASG_NEW_INSTANCES_PROTECTED_FROM_SCALE_IN: &str = "SEMAPHORE_AGENT_ASG_NEW_INSTANCES_PROTECTED_FROM_SCALE_IN";
     pub const DISCONNECT_AFTER_JOB: &str = "SEMAPHORE_AGENT_DISCONNECT_AFTER_JOB";
     pub const DISCONNECT_AFTER_IDLE_TIMEOUT: &str = "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT";
+    pub const INTERRUPTION_GRACE_PERIOD: &str = "SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD";
     pub const OS: &str = "SEMAPHORE_AGENT_OS";
     pub const ARCH: &str = "SEMAPHORE_AGENT_ARCH";
     pub const AMI: &str = "SEMAPHORE_AGENT_AMI";
@@ -90,6 +91,11 @@ pub const PARAMETERS: &[Parameter] = &[
     p(ASG_NEW_INSTANCES_PROTECTED_FROM_SCALE_IN, Some("false"), "protect new instances from scale-in"),
     p(DISCONNECT_AFTER_JOB, Some("true"), "agent exits after one job and its instance terminates"),
     p(DISCONNECT_AFTER_IDLE_TIMEOUT, Some("300"), "seconds idle before the agent exits and its instance goes away; 0 = never"),
+    p(
+        INTERRUPTION_GRACE_PERIOD,
+        Some("86400"),
+        "seconds a running job may go on after its agent is asked to leave (rotate, spot notice); 0 = stop it at once",
+    ),
     p(OS, Some("ubuntu-focal"), "ubuntu-focal, ubuntu-jammy, ubuntu-noble, windows or macos"),
     p(ARCH, Some("x86_64"), "x86_64 or arm64"),
     p(AMI, None, "explicit AMI id instead of the stack's own image"),

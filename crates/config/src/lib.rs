@@ -16,7 +16,7 @@ mod syntax;
 mod types;
 
 pub use config::{AgentSettings, AsgSettings, Config, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME};
-pub use contract::AgentConfigParameter;
+pub use contract::{AgentConfigParameter, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
 pub use error::{ConfigError, ConfigErrors};
 pub use fields::Choice;
 pub use raw::{ConfigFile, RawConfig, Resolved, Source};

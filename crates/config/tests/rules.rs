@@ -371,6 +371,9 @@ fn integers_must_be_whole_numbers_in_range() {
         (DISCONNECT_AFTER_IDLE_TIMEOUT, "-1"),
         (DISCONNECT_AFTER_IDLE_TIMEOUT, "5m"),
         (DISCONNECT_AFTER_IDLE_TIMEOUT, "4294967296"),
+        (INTERRUPTION_GRACE_PERIOD, "86401"),
+        (INTERRUPTION_GRACE_PERIOD, "-1"),
+        (INTERRUPTION_GRACE_PERIOD, "1h"),
         (ON_DEMAND_BASE_CAPACITY, "-1"),
         (ON_DEMAND_BASE_CAPACITY, "some"),
         (ON_DEMAND_PERCENTAGE_ABOVE_BASE, "101"),
@@ -413,6 +416,15 @@ fn max_instance_lifetime_is_zero_or_one_day_to_one_year() {
         expect_err(&[(ASG_MAX_INSTANCE_LIFETIME, bad)], ASG_MAX_INSTANCE_LIFETIME, "86400");
     }
     expect_err(&[(ASG_MAX_INSTANCE_LIFETIME, "31536001")], ASG_MAX_INSTANCE_LIFETIME, "31536000");
+}
+
+#[test]
+fn interruption_grace_period_is_zero_to_a_day_and_defaults_to_a_day() {
+    assert_eq!(expect_ok(&[]).agent.interruption_grace_period, 86_400);
+    for (text, want) in [("0", 0), ("90", 90), ("86400", 86_400)] {
+        assert_eq!(expect_ok(&[(INTERRUPTION_GRACE_PERIOD, text)]).agent.interruption_grace_period, want);
+    }
+    expect_err(&[(INTERRUPTION_GRACE_PERIOD, "86401")], INTERRUPTION_GRACE_PERIOD, "86400");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! What each agent instance gets: its SSM parameters, IAM role, security group and launch template.
 
-use agent_stack_config::{AgentConfigParameter, Config, ManagedPolicy, Placement};
+use agent_stack_config::{AgentConfigParameter, Config, ManagedPolicy, Placement, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
 use serde_json::{json, Value};
 
 use crate::cfn::{depends_on, get_att, own_arn, ref_, resource, sub, sub_escape, tag_list, tag_map, with_tags};
@@ -65,6 +65,8 @@ pub fn agent_config(config: &Config) -> AgentConfigParameter {
         disconnect_after_idle_timeout: config.agent.disconnect_after_idle_timeout.to_string(),
         env_vars: config.agent.env_vars.clone(),
         use_pre_signed_url: config.agent.use_pre_signed_url,
+        interruption_grace_period: (config.agent.interruption_grace_period != DEFAULT_INTERRUPTION_GRACE_PERIOD_S)
+            .then(|| config.agent.interruption_grace_period.to_string()),
     }
 }
 

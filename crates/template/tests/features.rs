@@ -53,8 +53,19 @@ fn agent_config_parameter_is_named_after_the_stack_with_defaults() {
             disconnect_after_idle_timeout: "300".into(),
             env_vars: vec![],
             use_pre_signed_url: false,
+            interruption_grace_period: None,
         }
     );
+}
+
+#[test]
+fn a_shorter_interruption_grace_period_reaches_the_agents() {
+    let t = template(&[("SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD", "90")]);
+    assert_eq!(agent_config(&t).interruption_grace_period.as_deref(), Some("90"));
+    assert_eq!(agent_config(&t).interruption_grace_period_s(), Ok(90));
+    // The default is not written: the value of a migrated stack's parameter stays as it was.
+    let t = template(&[("SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD", "86400")]);
+    assert_eq!(agent_config(&t).interruption_grace_period, None);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! reads config.yaml (rejecting unknown keys, as the agent does), registers with the endpoint,
 //! syncs and follows the server's actions, reports SIGTERM as an interruption, and on shutdown
 //! disconnects and runs `bash <shutdown-hook-path>` with `SEMAPHORE_AGENT_SHUTDOWN_REASON`.
-//! A job "runs" for one second and passes.
+//! A job "runs" for `STAND_IN_JOB_SECONDS` (default 1) and passes, unless Semaphore stops it.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -114,12 +114,13 @@ pub async fn run(config_file: &str) -> Result<&'static str, String> {
     let agent_token = agent_token.ok_or("could not register")?;
     println!("registered as {}", config.name);
 
+    let job_length = Duration::from_secs(std::env::var("STAND_IN_JOB_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
     let (mut state, mut job_id, mut job_result, mut interrupted_at) = ("waiting-for-jobs", String::new(), String::new(), 0u64);
     let mut last_sync = Instant::now();
     let mut job_started = Instant::now();
     let reason = loop {
-        if state == "running-job" && job_started.elapsed() >= Duration::from_secs(1) {
+        if state == "running-job" && job_started.elapsed() >= job_length {
             (state, job_result) = ("finished-job", "passed".into());
         }
         let body = json!({ "state": state, "job_id": job_id, "job_result": job_result, "interrupted_at": interrupted_at });

@@ -52,7 +52,10 @@ struct Agent {
     job: Option<String>,
     single_job: bool,
     idle_timeout_s: u64,
-    interrupted: bool,
+    /// Seconds a running job goes on after the agent reports an interruption.
+    grace_s: u64,
+    /// When the agent first reported an interruption (unix seconds, as the agent sends it).
+    interrupted_at: Option<u64>,
     last_change: Instant,
 }
 
@@ -75,6 +78,8 @@ struct Hub {
     sync_after_ms: u64,
     /// Names of agents that reported an interruption, in order.
     interrupted: Vec<String>,
+    /// Finished jobs: (job id, result), in order.
+    results: Vec<(String, String)>,
 }
 
 /// A running stub; it stops when dropped.
@@ -156,10 +161,19 @@ impl SemaphoreStub {
         lock(&self.hub).interrupted.clone()
     }
 
+    /// Finished jobs as (job id, result: passed, failed or stopped), in order.
+    pub fn job_results(&self) -> Vec<(String, String)> {
+        lock(&self.hub).results.clone()
+    }
+
     /// Requests seen so far.
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.hub).seen.clone()
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -276,7 +290,8 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
             job: None,
             single_job,
             idle_timeout_s: req["idle_timeout"].as_u64().unwrap_or(0),
-            interrupted: false,
+            grace_s: req["interruption_grace_period"].as_u64().unwrap_or(0),
+            interrupted_at: None,
             last_change: Instant::now(),
         },
     );
@@ -291,19 +306,21 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
     };
     let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
     let sync_after = h.sync_after_ms;
-    let Some(agent) = h.agents.get(&token).cloned() else { return not_found() };
+    let Some(mut agent) = h.agents.get(&token).cloned() else { return not_found() };
     let disabled = h.types.get(&agent.type_token).is_some_and(|t| t.disabled);
     let state = req["state"].as_str().unwrap_or_default().to_string();
-    let interrupted = agent.interrupted || req["interrupted_at"].as_i64().is_some_and(|t| t > 0);
-    let mut agent = agent;
+    let reported = req["interrupted_at"].as_u64().filter(|t| *t > 0);
+    if agent.interrupted_at.is_none() && reported.is_some() {
+        h.interrupted.push(agent.name.clone());
+        agent.interrupted_at = reported;
+    }
+    let interrupted = agent.interrupted_at.is_some();
+    // A running job goes on for the grace period after the interruption.
+    let grace_over = agent.interrupted_at.is_some_and(|at| unix_now() >= at + agent.grace_s);
     if state != agent.state {
         agent.state = state.clone();
         agent.last_change = Instant::now();
     }
-    if interrupted && !agent.interrupted {
-        h.interrupted.push(agent.name.clone());
-    }
-    agent.interrupted = interrupted;
     let shutdown = |reason: &str| json!({ "action": "shutdown", "job_id": "", "shutdown_reason": reason, "next_sync_after": sync_after });
     let act = |action: &str, job: &str| json!({ "action": action, "job_id": job, "shutdown_reason": "", "next_sync_after": sync_after });
     let answer = match state.as_str() {
@@ -326,12 +343,17 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
                 shutdown("idle")
             }
         }
-        "running-job" if disabled || interrupted => act("stop-job", agent.job.as_deref().unwrap_or("")),
+        "running-job" if disabled || grace_over => act("stop-job", agent.job.as_deref().unwrap_or("")),
         "running-job" | "starting-job" | "stopping-job" => act("continue", ""),
         "finished-job" => {
             // The job is done: it no longer counts as running.
             if let (Some(job), Some(t)) = (agent.job.clone(), h.types.get_mut(&agent.type_token)) {
                 t.running.retain(|j| j.id != job);
+            }
+            if let Some(job) = agent.job.clone() {
+                if !h.results.iter().any(|(id, _)| id == &job) {
+                    h.results.push((job, req["job_result"].as_str().unwrap_or_default().to_string()));
+                }
             }
             if agent.single_job {
                 shutdown("job-finished")

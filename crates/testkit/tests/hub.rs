@@ -17,8 +17,12 @@ async fn call(http: &Client, stub: &SemaphoreStub, path: &str, token: &str, body
 }
 
 async fn register(http: &Client, stub: &SemaphoreStub, single_job: bool, idle_timeout: u64) -> String {
+    register_with_grace(http, stub, single_job, idle_timeout, 0).await
+}
+
+async fn register_with_grace(http: &Client, stub: &SemaphoreStub, single_job: bool, idle_timeout: u64, grace: u64) -> String {
     let body = json!({ "name": "i-0123456789abcdef0__abc", "version": "v2", "pid": 1, "os": "linux", "arch": "x86_64",
-        "hostname": "h", "single_job": single_job, "idle_timeout": idle_timeout, "interruption_grace_period": 0, "job_id": "" });
+        "hostname": "h", "single_job": single_job, "idle_timeout": idle_timeout, "interruption_grace_period": grace, "job_id": "" });
     let (status, v) = call(http, stub, "/register", TYPE, body).await;
     assert_eq!(status, 201, "{v}");
     v["token"].as_str().unwrap_or_default().to_string()
@@ -116,4 +120,38 @@ async fn disabled_types_and_interruptions() {
     let other = register(&http, &stub, false, 0).await;
     stub.set_disabled(TYPE, true);
     assert_eq!(sync(&http, &stub, &other, "waiting-for-jobs").await["shutdown_reason"], "requested");
+}
+
+fn now_s() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_interrupted_job_goes_on_for_the_grace_period_and_an_interrupted_idle_agent_gets_no_job() {
+    let stub = SemaphoreStub::start().await;
+    stub.add_agent_type(TYPE);
+    let http = Client::new();
+    let busy = register_with_grace(&http, &stub, false, 0, 3600).await;
+    stub.enqueue(TYPE, 2);
+    assert_eq!(sync(&http, &stub, &busy, "waiting-for-jobs").await["action"], "run-job");
+    let now = now_s();
+    let interrupted = json!({ "state": "running-job", "job_id": "", "job_result": "", "interrupted_at": now });
+    let (_, v) = call(&http, &stub, "/sync", &busy, interrupted).await;
+    assert_eq!(v["action"], "continue", "within the grace period the job goes on");
+    let finished = json!({ "state": "finished-job", "job_id": "", "job_result": "passed", "interrupted_at": now });
+    let (_, v) = call(&http, &stub, "/sync", &busy, finished).await;
+    assert_eq!((v["action"].clone(), v["shutdown_reason"].clone()), (json!("shutdown"), json!("interrupted")));
+    assert_eq!(stub.job_results().into_iter().map(|(_, r)| r).collect::<Vec<_>>(), ["passed"]);
+
+    // An idle agent that reports an interruption shuts down although a job is queued.
+    let idle = register_with_grace(&http, &stub, false, 0, 3600).await;
+    let waiting = json!({ "state": "waiting-for-jobs", "job_id": "", "job_result": "", "interrupted_at": now });
+    let (_, v) = call(&http, &stub, "/sync", &idle, waiting).await;
+    assert_eq!((v["action"].clone(), v["shutdown_reason"].clone()), (json!("shutdown"), json!("interrupted")));
+
+    // Past the grace period, the job is stopped.
+    let short = register_with_grace(&http, &stub, false, 0, 60).await;
+    assert_eq!(sync(&http, &stub, &short, "waiting-for-jobs").await["action"], "run-job");
+    let long_ago = json!({ "state": "running-job", "job_id": "", "job_result": "", "interrupted_at": now - 61 });
+    assert_eq!(call(&http, &stub, "/sync", &short, long_ago).await.1["action"], "stop-job");
 }
