@@ -8,6 +8,7 @@ pub mod cfn;
 #[cfg(feature = "operator")]
 pub mod ec2;
 mod fleet;
+pub mod group;
 pub mod imds;
 pub mod instance;
 pub mod presign;

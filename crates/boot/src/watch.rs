@@ -1,7 +1,12 @@
-//! `agent-stack boot watch`: polls IMDS for a spot interruption notice (two minutes before the
-//! instance is stopped or terminated) or a rebalance recommendation, and interrupts the agent with
-//! SIGTERM. The agent reports the interruption to Semaphore, which stops the job cleanly (after
-//! the agent type's interruption grace period) instead of losing it with the instance.
+//! `agent-stack boot watch`: polls IMDS and asks the agent to leave (SIGTERM) when the instance is
+//! going away or taken out of service:
+//! - `autoscaling/target-lifecycle-state` is `Standby` (`agent-stack rotate`) or `Terminated`;
+//! - a spot interruption notice (two minutes before AWS stops or terminates the instance);
+//! - a rebalance recommendation (unless ignored).
+//!
+//! The agent reports the interruption to Semaphore at once. An idle agent then shuts down and gets
+//! no new job; a busy one finishes its job, within the stack's interruption grace period, and shuts
+//! down after it. Its shutdown hook then terminates the instance.
 
 use std::time::Duration;
 
@@ -19,18 +24,21 @@ pub struct WatchOptions {
     pub ignore_rebalance: bool,
 }
 
-/// Watches for as long as the instance lives; interrupts the agent once. (It keeps running after
-/// that, so a service manager that restarts it does not interrupt the agent again.)
+/// Target lifecycle states in which the agent must leave: out of service (`Standby`, as `rotate`
+/// puts an instance) or on its way out.
+pub fn leaves_service(target_lifecycle_state: &str) -> bool {
+    matches!(target_lifecycle_state, "Standby" | "Terminated")
+}
+
+/// Watches for as long as the instance lives; asks the agent to leave once. (It keeps running
+/// after that, so a service manager that restarts it does not signal the agent again.)
 pub async fn watch(options: &WatchOptions) -> Result<(), String> {
     let imds = Imds::new();
-    say("watching for spot interruption notices and rebalance recommendations");
-    let acts_on = |notice: &Interruption| !(options.ignore_rebalance && matches!(notice, Interruption::Rebalance(_)));
-    let mut interrupted = false;
+    say("watching the lifecycle state, spot interruption notices and rebalance recommendations");
+    let mut asked = false;
     loop {
-        match imds.interruption().await {
-            Ok(Some(notice)) if !interrupted && acts_on(&notice) => {
-                interrupted = interrupt_agent(&options.layout, &notice)?;
-            }
+        match why_leave(&imds, options.ignore_rebalance).await {
+            Ok(Some(why)) if !asked => asked = ask_agent_to_leave(&options.layout, &why)?,
             Ok(_) => {}
             Err(e) => say(&format!("{e}; asking again")),
         }
@@ -38,16 +46,42 @@ pub async fn watch(options: &WatchOptions) -> Result<(), String> {
     }
 }
 
-/// Sends SIGTERM to the agent; false when no agent runs yet (the notice is acted on later).
-fn interrupt_agent(layout: &Layout, notice: &Interruption) -> Result<bool, String> {
+/// Why the agent should leave now, if it should.
+async fn why_leave(imds: &Imds, ignore_rebalance: bool) -> Result<Option<String>, String> {
+    if let Some(state) = imds.target_lifecycle_state().await?.filter(|s| leaves_service(s)) {
+        return Ok(Some(format!("the instance is leaving service (target lifecycle state {state})")));
+    }
+    Ok(match imds.interruption().await? {
+        Some(Interruption::InstanceAction(action)) => Some(format!("spot interruption notice {action}")),
+        Some(Interruption::Rebalance(_)) if ignore_rebalance => None,
+        Some(Interruption::Rebalance(notice)) => Some(format!("rebalance recommendation {notice}")),
+        None => None,
+    })
+}
+
+/// Sends SIGTERM to the agent; false when no agent runs yet (the reason is acted on later).
+fn ask_agent_to_leave(layout: &Layout, why: &str) -> Result<bool, String> {
     let pids = agent_pids(layout)?;
     if pids.is_empty() {
-        say(&format!("{notice:?}, but no agent is running yet"));
+        say(&format!("{why}, but no agent is running yet"));
         return Ok(false);
     }
     for pid in pids {
-        say(&format!("{notice:?}: interrupting the agent (pid {pid}) so its job stops cleanly"));
+        say(&format!("{why}: asking the agent (pid {pid}) to finish its job and leave"));
         interrupt(pid)?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_leaves_in_standby_and_on_termination_only() {
+        assert!(leaves_service("Standby") && leaves_service("Terminated"));
+        for state in ["InService", "Pending", "Warmed:Running", "Warmed:Stopped", "Detached", "standby", ""] {
+            assert!(!leaves_service(state), "{state}");
+        }
+    }
 }

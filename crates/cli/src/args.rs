@@ -53,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  agent-stack status --config config.json\n  agent-stack status --config config.json --output json"
     )]
     Status(StatusArgs),
+    /// Replace the agents' instances (after an upgrade) without interrupting a running job.
+    #[command(
+        after_help = "Examples:\n  agent-stack rotate --config config.json\n  agent-stack rotate --config config.json --yes --wait\n  agent-stack rotate --config config.json --all --yes --output json\n\nEvery in-service instance launched from an older launch template version (every one with\n--all) goes to Standby with the desired capacity kept, so the group launches its replacement\nat once. On the instance, `agent-stack boot watch` sees Standby and asks the agent to leave:\nan idle agent leaves within seconds and takes no new job; a busy one finishes its job first\n(within SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD, 24 h by default). Its shutdown hook then\nterminates the instance. Needs agent-stack images (docs/deploy.md, \"Replacing agents\")."
+    )]
+    Rotate(RotateArgs),
     /// Replay a job trace through a model of the fleet and compare scaling policies: waits and cost.
     #[command(
         after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed)."
@@ -238,6 +243,27 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Rotate every instance in service, not only those from older launch template versions.
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Stay until every rotated instance has left the group, reporting each.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds between looks at the group while waiting.
+    #[arg(long, value_name = "S", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub poll_seconds: u64,
+    /// Output format of the plan.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]

@@ -30,8 +30,9 @@ pub enum BootCommand {
     /// Power the instance off when the agent process has gone away (run every minute).
     #[command(after_help = "Examples:\n  agent-stack boot health-check\n  agent-stack boot health-check --agent-dir /opt/semaphore/agent")]
     HealthCheck(HealthArgs),
-    /// Interrupt the agent (SIGTERM) on a spot interruption notice or rebalance recommendation, so
-    /// Semaphore stops its job cleanly.
+    /// Ask the agent to leave (SIGTERM) when the instance goes to Standby (`agent-stack rotate`)
+    /// or is terminating, on a spot interruption notice or on a rebalance recommendation. The agent
+    /// takes no new job and finishes a running one within the interruption grace period.
     #[command(after_help = "Examples:\n  agent-stack boot watch\n  agent-stack boot watch --ignore-rebalance")]
     Watch(WatchArgs),
 }

@@ -11,6 +11,7 @@ mod diff;
 mod error;
 mod lambda;
 mod load;
+mod rotate;
 mod scale;
 mod simulate;
 mod stack_ops;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Destroy(a) => destroy::run(a),
         Command::Status(a) => status::run(a),
+        Command::Rotate(a) => rotate::run(a),
         Command::Boot(c) => boot::run(c),
     };
     match result {

@@ -1,5 +1,6 @@
 //! `agent-stack status`: the stack, its Auto Scaling group and instances, and Semaphore's metrics.
 
+use agent_stack_aws::group::describe_group;
 use agent_stack_aws::{cfn, read_token, sdk_config, CallProfile};
 use agent_stack_semaphore::SemaphoreClient;
 use agent_stack_template::ids;
@@ -47,29 +48,24 @@ pub fn run(args: &StatusArgs) -> Result<(), CliError> {
 }
 
 async fn group(sdk: &agent_stack_aws::SdkConfig, name: &str) -> Result<Value, CliError> {
-    let out = agent_stack_aws::autoscaling::Client::new(sdk)
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
-        .send()
-        .await
-        .map_err(|e| CliError::Failed(format!("DescribeAutoScalingGroups {name}: {}", agent_stack_aws::error_text(&e))))?;
-    let Some(g) = out.auto_scaling_groups().first() else { return Ok(Value::Null) };
+    let Some(g) = describe_group(sdk, name).await.map_err(CliError::Failed)? else { return Ok(Value::Null) };
     let instances: Vec<Value> = g
-        .instances()
+        .members
         .iter()
         .map(|i| {
             json!({
-                "id": i.instance_id(),
-                "lifecycle_state": i.lifecycle_state().map(|s| s.as_str()),
-                "health": i.health_status(),
-                "availability_zone": i.availability_zone(),
-                "instance_type": i.instance_type(),
-                "protected_from_scale_in": i.protected_from_scale_in(),
+                "id": i.id,
+                "lifecycle_state": i.lifecycle_state,
+                "health": i.health,
+                "availability_zone": i.availability_zone,
+                "instance_type": i.instance_type,
+                "protected_from_scale_in": i.protected_from_scale_in,
+                "launch_template_version": i.launched_from.as_ref().map(|t| &t.version),
             })
         })
         .collect();
     Ok(json!({
-        "asg": { "name": name, "desired": g.desired_capacity(), "min": g.min_size(), "max": g.max_size() },
+        "asg": { "name": name, "desired": g.desired, "min": g.min, "max": g.max },
         "instances": instances,
     }))
 }

@@ -362,7 +362,7 @@ async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
     let mut watcher = watcher;
     let _ = watcher.kill();
     let (_, log) = output(watcher).await;
-    assert_eq!(log.matches("interrupting the agent").count(), 1, "{log}");
+    assert_eq!(log.matches("asking the agent").count(), 1, "{log}");
     // INTERRUPTED: the instance leaves, and the group keeps its capacity (a replacement comes).
     fleet.wait_for("the interrupted instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;
 }

@@ -1,0 +1,106 @@
+//! The agents' Auto Scaling group as the operator's commands see it: capacity, launch template
+//! and members (`status`, `rotate`), and taking members out of service.
+
+use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
+use aws_sdk_autoscaling::Client;
+
+use crate::sdk::error_text;
+
+/// A launch template and version, as the group or one of its instances names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateVersion {
+    /// The template's id (or, when only that is known, its name).
+    pub template: String,
+    /// A version number, or `$Latest` / `$Default`.
+    pub version: String,
+}
+
+/// One instance of the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    /// `InService`, `Pending`, `Standby`, `Terminating`, …
+    pub lifecycle_state: String,
+    pub health: String,
+    pub availability_zone: String,
+    pub instance_type: String,
+    pub protected_from_scale_in: bool,
+    /// The launch template it was launched from; `None` when the group does not say.
+    pub launched_from: Option<TemplateVersion>,
+}
+
+/// The group's capacity, launch template and members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupView {
+    pub name: String,
+    pub desired: i32,
+    pub min: i32,
+    pub max: i32,
+    /// What new instances are launched from.
+    pub launches_from: Option<TemplateVersion>,
+    pub members: Vec<Member>,
+}
+
+fn template_version(spec: &LaunchTemplateSpecification) -> Option<TemplateVersion> {
+    let template = spec.launch_template_id().or(spec.launch_template_name())?;
+    Some(TemplateVersion { template: template.to_string(), version: spec.version().unwrap_or("$Default").to_string() })
+}
+
+fn view(name: &str, g: &AutoScalingGroup) -> GroupView {
+    let launches_from = g
+        .launch_template()
+        .or_else(|| g.mixed_instances_policy()?.launch_template()?.launch_template_specification())
+        .and_then(template_version);
+    let members = g
+        .instances()
+        .iter()
+        .map(|i| Member {
+            id: i.instance_id().unwrap_or_default().to_string(),
+            lifecycle_state: i.lifecycle_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            health: i.health_status().unwrap_or_default().to_string(),
+            availability_zone: i.availability_zone().unwrap_or_default().to_string(),
+            instance_type: i.instance_type().unwrap_or_default().to_string(),
+            protected_from_scale_in: i.protected_from_scale_in().unwrap_or(false),
+            launched_from: i.launch_template().and_then(template_version),
+        })
+        .collect();
+    GroupView {
+        name: name.to_string(),
+        desired: g.desired_capacity().unwrap_or(0),
+        min: g.min_size().unwrap_or(0),
+        max: g.max_size().unwrap_or(0),
+        launches_from,
+        members,
+    }
+}
+
+/// Describes the group; `None` when it does not exist.
+pub async fn describe_group(config: &aws_config::SdkConfig, name: &str) -> Result<Option<GroupView>, String> {
+    let out = Client::new(config)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .map_err(|e| format!("DescribeAutoScalingGroups {name}: {}", error_text(&e)))?;
+    Ok(out.auto_scaling_groups().iter().find(|g| g.auto_scaling_group_name() == Some(name)).map(|g| view(name, g)))
+}
+
+/// EnterStandby accepts at most this many instances per call.
+const STANDBY_BATCH: usize = 20;
+
+/// Moves instances to Standby without lowering the desired capacity: the group launches their
+/// replacements at once, and each instance sees `Standby` as its target lifecycle state in IMDS.
+pub async fn enter_standby(config: &aws_config::SdkConfig, group: &str, instance_ids: &[String]) -> Result<(), String> {
+    let client = Client::new(config);
+    for batch in instance_ids.chunks(STANDBY_BATCH) {
+        client
+            .enter_standby()
+            .auto_scaling_group_name(group)
+            .set_instance_ids(Some(batch.to_vec()))
+            .should_decrement_desired_capacity(false)
+            .send()
+            .await
+            .map_err(|e| format!("EnterStandby {} in {group}: {}", batch.join(", "), error_text(&e)))?;
+    }
+    Ok(())
+}
