@@ -156,6 +156,11 @@ impl SemaphoreStub {
         lock(&self.hub).agents.values().map(|a| a.name.clone()).collect()
     }
 
+    /// Names of the agents that have a job assigned.
+    pub fn busy_agents(&self) -> Vec<String> {
+        lock(&self.hub).agents.values().filter(|a| a.job.is_some()).map(|a| a.name.clone()).collect()
+    }
+
     /// Names of agents that reported an interruption (SIGTERM) in a sync.
     pub fn interrupted_agents(&self) -> Vec<String> {
         lock(&self.hub).interrupted.clone()
