@@ -26,6 +26,10 @@ pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), St
         say(&format!("{e}; taking the instance as in service"));
         None
     });
+    if lifecycle_state.as_deref() == Some("Terminated") {
+        say(&format!("agent shut down ({reason}); {instance_id} is already being terminated by its Auto Scaling group"));
+        return Ok(());
+    }
     let decrement = lowers_desired_capacity(reason, lifecycle_state.as_deref());
     let how = match (decrement, lifecycle_state.as_deref()) {
         (true, _) => "lowering the desired capacity",

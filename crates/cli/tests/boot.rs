@@ -104,22 +104,29 @@ async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
 async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent() {
     let Some(fleet) = fleet(2, "0").await else { return };
     let ids = fleet.instance_ids().await;
-    let hook = |id: &str, reason: &str| {
-        let id = id.to_string();
-        let reason = reason.to_string();
+    let hook = |id: &str, reason: &str, lifecycle_state: &str| {
+        let (id, reason, state) = (id.to_string(), reason.to_string(), lifecycle_state.to_string());
         let fleet = &fleet;
         async move {
             let imds = ImdsStub::start(&id, "us-east-1").await;
+            imds.set_lifecycle_state(Some(&state));
             let (code, log) = run(fleet.boot(&imds, &["shutdown-hook"]).env("SEMAPHORE_AGENT_SHUTDOWN_REASON", &reason)).await;
             assert_eq!(code, 0, "{log}");
-            assert!(imds.seen().iter().any(|p| p.starts_with("iam/security-credentials/")), "instance profile credentials not used");
+            let profile_used = imds.seen().iter().any(|p| p.starts_with("iam/security-credentials/"));
+            (log, profile_used)
         }
     };
-    hook(&ids[0], "JOB_FINISHED").await;
+    let (_, profile_used) = hook(&ids[0], "JOB_FINISHED", "InService").await;
+    assert!(profile_used, "instance profile credentials not used");
     fleet.wait_for("the finished instance to leave", |(_, i)| !i.iter().any(|(id, _, _)| id == &ids[0])).await;
     assert_eq!(fleet.group().await.0, 2, "JOB_FINISHED keeps the desired capacity");
-    hook(&ids[1], "IDLE").await;
+    hook(&ids[1], "IDLE", "InService").await;
     fleet.wait_for("the idle instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &ids[1])).await;
+    // An instance the group is already terminating is left to it.
+    let last = fleet.instance_ids().await.remove(0);
+    let (log, _) = hook(&last, "IDLE", "Terminated").await;
+    assert!(log.contains("already being terminated"), "{log}");
+    assert_eq!(fleet.group().await, (1, vec![(last.clone(), "InService".into(), "Healthy".into())]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
