@@ -77,12 +77,13 @@ fn print_text(s: &Value) {
     }
     for i in s["instances"].as_array().into_iter().flatten() {
         println!(
-            "  {}  {:<12} {:<10} {:<12} {}",
+            "  {}  {:<12} {:<10} {:<12} {:<12} template version {}",
             i["id"].as_str().unwrap_or_default(),
             i["lifecycle_state"].as_str().unwrap_or_default(),
             i["health"].as_str().unwrap_or_default(),
             i["availability_zone"].as_str().unwrap_or_default(),
-            i["instance_type"].as_str().unwrap_or_default()
+            i["instance_type"].as_str().unwrap_or_default(),
+            i["launch_template_version"].as_str().unwrap_or("?")
         );
     }
     match s["semaphore"].get("error") {
