@@ -173,3 +173,30 @@ fn boot_start_rejects_a_parameter_name_ssm_cannot_hold() {
     assert_eq!(code, 2);
     assert!(err.contains("--attempts"), "{err}");
 }
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let commands: &[&[&str]] = &[
+        &["validate"],
+        &["synth"],
+        &["scale"],
+        &["bootstrap"],
+        &["token", "put"],
+        &["deploy"],
+        &["diff"],
+        &["destroy"],
+        &["status"],
+        &["rotate"],
+        &["simulate"],
+        &["boot", "start"],
+        &["boot", "shutdown-hook"],
+        &["boot", "health-check"],
+        &["boot", "watch"],
+    ];
+    for command in commands {
+        let (code, out, err) = run(bin().args(*command).arg("--help"));
+        assert_eq!(code, 0, "{command:?}: {err}");
+        let examples = out.split_once("Examples:\n").map(|(_, e)| e).unwrap_or_default();
+        assert!(examples.lines().next().is_some_and(|l| l.contains("agent-stack ")), "{command:?} --help has no examples:\n{out}");
+    }
+}
