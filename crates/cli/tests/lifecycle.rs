@@ -286,3 +286,37 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     let (code, out, err) = cli(moto, &dir, &["destroy", "--config", &config, "--yes"], None);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// Without AWS credentials every stack command stops at its first call and says how to provide them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_are_explained_by_every_stack_command() {
+    let Some(moto) = Moto::shared() else { return };
+    let stack = unique("nocreds");
+    let (dir, zip) = scratch(&stack);
+    let (config, _) = stack_config(&dir, &stack, &[]);
+    let commands: [&[&str]; 7] = [
+        &["bootstrap", "--yes"],
+        &["token", "put", "--name", "nocreds-token"],
+        &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip],
+        &["diff", "--config", &config, "--lambda-zip", &zip],
+        &["status", "--config", &config],
+        &["rotate", "--config", &config, "--yes"],
+        &["destroy", "--config", &config, "--yes"],
+    ];
+    for args in commands {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+        cmd.args(args).current_dir(&dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.env("AWS_ENDPOINT_URL", &moto.endpoint).env("AWS_REGION", "us-east-1").env("AWS_EC2_METADATA_DISABLED", "true");
+        cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY").env_remove("AWS_SESSION_TOKEN").env_remove("AWS_PROFILE");
+        cmd.env("AWS_CONFIG_FILE", "/nonexistent").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(b"a-registration-token\n");
+        }
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("no AWS credentials found") && err.contains("AWS_PROFILE"), "{args:?}: {err}");
+        assert!(!err.contains("a-registration-token"), "{args:?}: the token must not be echoed");
+    }
+}
