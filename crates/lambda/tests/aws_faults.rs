@@ -7,6 +7,7 @@ use std::sync::Arc;
 use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile, SdkConfig, TokenError};
 use agent_stack_config::{Overprovision, OverprovisionStrategy, RegistrationToken};
 use agent_stack_scaler::tick;
+use agent_stack_testkit::serve::{serve, Served};
 use agent_stack_testkit::SemaphoreStub;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -39,14 +40,12 @@ async fn aws(State(calls): State<Arc<Calls>>, headers: HeaderMap, body: Bytes) -
     (StatusCode::BAD_REQUEST, [("content-type", "text/xml")], body).into_response()
 }
 
-async fn faulty_aws() -> (SdkConfig, Arc<Calls>) {
+/// A stand-in AWS endpoint that fails every call; it serves for as long as the returned handle lives.
+async fn faulty_aws() -> (SdkConfig, Arc<Calls>, Served) {
     let calls = Arc::new(Calls::default());
     let router = Router::new().route("/", post(aws)).with_state(calls.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-    let url = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let served = serve(router).await;
+    let url = served.url();
     // Credentials and region only; the endpoint is set on the config itself.
     unsafe {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
@@ -55,12 +54,12 @@ async fn faulty_aws() -> (SdkConfig, Arc<Calls>) {
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     }
     let sdk = sdk_config(CallProfile::Tick).await.to_builder().endpoint_url(url).build();
-    (sdk, calls)
+    (sdk, calls, served)
 }
 
 #[tokio::test]
 async fn access_denied_on_the_token_is_reported_without_retrying_forever() {
-    let (sdk, calls) = faulty_aws().await;
+    let (sdk, calls, _aws) = faulty_aws().await;
     let err = read_token(&sdk, "/ci/token").await.err().unwrap_or_else(|| panic!("expected an error"));
     match &err {
         TokenError::Unreadable { name, cause } => {
@@ -74,7 +73,7 @@ async fn access_denied_on_the_token_is_reported_without_retrying_forever() {
 
 #[tokio::test]
 async fn throttling_fails_the_tick_and_leaves_capacity_alone() {
-    let (sdk, calls) = faulty_aws().await;
+    let (sdk, calls, _aws) = faulty_aws().await;
     let stub = SemaphoreStub::start().await;
     stub.add_agent_type("t");
     stub.enqueue("t", 4);

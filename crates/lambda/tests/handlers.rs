@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use agent_stack_aws::{sdk_config, CallProfile, SdkConfig};
 use agent_stack_lambda::{custom_resource, ssh_keys};
 use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::serve::{serve, Served};
 use agent_stack_testkit::Moto;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -20,20 +21,11 @@ async fn moto_sdk() -> Option<SdkConfig> {
     Some(sdk_config(CallProfile::Command).await)
 }
 
-/// Serves `router` on a loopback port; returns its base URL.
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
-
 type Recorded = Arc<Mutex<Vec<(Option<String>, Value)>>>;
 
-/// A stand-in for the pre-signed S3 response URL: records each PUT (content type, body).
-async fn response_sink() -> (String, Recorded) {
+/// A stand-in for the pre-signed S3 response URL (served at `/response`): records each PUT
+/// (content type, body).
+async fn response_sink() -> (Served, Recorded) {
     let seen: Recorded = Arc::default();
     let router = Router::new()
         .route(
@@ -46,7 +38,7 @@ async fn response_sink() -> (String, Recorded) {
             }),
         )
         .with_state(seen.clone());
-    (format!("{}/response", serve(router).await), seen)
+    (serve(router).await, seen)
 }
 
 fn event(request: &str, response_url: Option<&str>, group: &str) -> Value {
@@ -70,7 +62,8 @@ fn event(request: &str, response_url: Option<&str>, group: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_resource_reports_success_and_failure_to_cloudformation() {
     let Some(sdk) = moto_sdk().await else { return };
-    let (url, seen) = response_sink().await;
+    let (sink, seen) = response_sink().await;
+    let url = format!("{}/response", sink.url());
     // A group that does not exist: Create fails and CloudFormation is told why.
     let out = custom_resource::handle(&sdk, &event("Create", Some(&url), "no-such-group")).await;
     assert!(out.is_ok(), "{out:?}");
@@ -111,7 +104,8 @@ async fn ssh_keys_are_written_only_when_github_changes_them() {
             }),
         )
         .with_state(keys.clone());
-    let meta = format!("{}/meta", serve(router).await);
+    let github = serve(router).await;
+    let meta = format!("{}/meta", github.url());
     let parameter = unique("ssh-keys");
     let first = ssh_keys::refresh(&sdk, &parameter, &meta).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first["changed"], true, "a missing parameter is created");
