@@ -18,4 +18,5 @@ export AGENT_STACK_REQUIRE_CFN_LINT=1 AGENT_STACK_REQUIRE_MOTO=1
 unset AWS_PROFILE AWS_DEFAULT_PROFILE
 echo "== images/: Packer templates, scripts, units, CloudWatch configs (offline)"
 python images/check.py
+python images/test_check.py
 cargo test --workspace --locked "$@"
