@@ -7,7 +7,9 @@ use agent_stack_aws::{sdk_config, CallProfile};
 use crate::args::DeployArgs;
 use crate::error::CliError;
 use crate::load::load_valid;
-use crate::stack_ops::{self, change_set, check_updatable, confirm, deployed, failures, prepare, risky, wait, Prepared};
+use crate::stack_ops::{
+    self, change_set, changes_what_agents_boot_with, check_updatable, confirm, deployed, failures, prepare, risky, wait, Prepared,
+};
 
 pub fn run(args: &DeployArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
@@ -54,6 +56,10 @@ pub fn run(args: &DeployArgs) -> Result<(), CliError> {
             println!("stack {stack}: {}", info.status);
             for (k, v) in &info.outputs {
                 println!("  {k} = {v}");
+            }
+            if !create && changes_what_agents_boot_with(&cs) {
+                let config = args.config.config.as_ref().map(|p| format!(" --config {}", p.display())).unwrap_or_default();
+                println!("running agents keep the previous launch template and settings until they leave; to replace them without interrupting a job: agent-stack rotate{config}");
             }
             Ok(())
         } else {

@@ -223,6 +223,12 @@ pub fn risky(cs: &ChangeSet) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// Whether the change touches what an agent reads only at boot (the launch template, the agent
+/// config parameter): running agents keep the old until they are replaced.
+pub fn changes_what_agents_boot_with(cs: &ChangeSet) -> bool {
+    cs.changes.iter().any(|c| c.action == "Modify" && [ids::LAUNCH_TEMPLATE, ids::AGENT_CONFIG_PARAMETER].contains(&c.logical_id.as_str()))
+}
+
 /// Polls the stack until it reaches a terminal status, printing new events. Returns the final status.
 pub async fn wait(sdk: &SdkConfig, stack: &str, quiet: bool) -> Result<StackInfo, CliError> {
     let mut seen: BTreeSet<String> = cfn::events(sdk, stack).await.unwrap_or_default().into_iter().map(|e| e.id).collect();
@@ -346,7 +352,12 @@ mod tests {
         assert!(risks.iter().any(|r| r.contains("autoScalingGroup") && r.contains("may be replaced")));
         assert!(risks.iter().any(|r| r.contains("SemaphoreAgentConfigParameterF91637D0") && r.contains("replaced")));
         assert!(risks.iter().any(|r| r.contains("(IAM)")) && risks.iter().any(|r| r.contains("security group")));
+        assert!(changes_what_agents_boot_with(&cs));
         let quiet = ChangeSet { changes: vec![change("Modify", "scalerLogGroup", "AWS::Logs::LogGroup", Some("False"))], ..cs };
         assert!(risky(&quiet).is_empty());
+        assert!(!changes_what_agents_boot_with(&quiet));
+        let agent_settings =
+            ChangeSet { changes: vec![change("Modify", ids::AGENT_CONFIG_PARAMETER, "AWS::SSM::Parameter", Some("False"))], ..quiet };
+        assert!(changes_what_agents_boot_with(&agent_settings));
     }
 }

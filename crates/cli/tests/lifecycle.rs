@@ -189,6 +189,7 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     // A config change: diff shows it (exit 1), deploy applies it.
     let mut changed = base.to_vec();
     changed.push(("SEMAPHORE_AGENT_ASG_MAX_SIZE", "3"));
+    changed.push(("SEMAPHORE_AGENT_INSTANCE_TYPE", "t3.small"));
     write_config(&dir, &changed);
     let (code, out, err) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &zip], None);
     assert_eq!(code, 1, "{out}{err}");
@@ -196,6 +197,7 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     let (code, out, err) = cli(moto, &dir, &deploy_args, None);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("UPDATE_COMPLETE"), "{out}");
+    assert!(out.contains(&format!("agent-stack rotate --config {config}")), "a new instance type needs a rotate: {out}");
     let (_, out, _) = cli(moto, &dir, &["status", "--config", &config, "--output", "json"], None);
     let s: Value = serde_json::from_str(out.trim()).unwrap_or(Value::Null);
     assert_eq!(s["asg"]["max"], 3);
