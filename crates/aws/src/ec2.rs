@@ -38,3 +38,38 @@ pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String
     }
     Ok(None)
 }
+
+/// The image each instance runs: instance id → (image id, image name when the image is still
+/// visible to this account).
+pub async fn instance_images(
+    config: &aws_config::SdkConfig,
+    instance_ids: &[String],
+) -> Result<std::collections::BTreeMap<String, (String, Option<String>)>, String> {
+    let client = Client::new(config);
+    let mut images = std::collections::BTreeMap::new();
+    for batch in instance_ids.chunks(100) {
+        let out = client
+            .describe_instances()
+            .set_instance_ids(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| format!("DescribeInstances {}: {}", batch.join(", "), error_text(&e)))?;
+        for instance in out.reservations().iter().flat_map(|r| r.instances()) {
+            if let (Some(id), Some(image)) = (instance.instance_id(), instance.image_id()) {
+                images.insert(id.to_string(), (image.to_string(), None));
+            }
+        }
+    }
+    let distinct: std::collections::BTreeSet<String> = images.values().map(|(image, _)| image.clone()).collect();
+    for image in distinct {
+        // One image at a time: a deregistered image fails only its own look-up.
+        let name = match client.describe_images().image_ids(&image).send().await {
+            Ok(out) => out.images().first().and_then(|i| i.name()).map(str::to_string),
+            Err(_) => None,
+        };
+        for entry in images.values_mut().filter(|(id, _)| *id == image) {
+            entry.1 = name.clone();
+        }
+    }
+    Ok(images)
+}

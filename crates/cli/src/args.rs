@@ -55,7 +55,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Replace the agents' instances (after an upgrade) without interrupting a running job.
     #[command(
-        after_help = "Examples:\n  agent-stack rotate --config config.json\n  agent-stack rotate --config config.json --yes --wait\n  agent-stack rotate --config config.json --all --yes --output json\n\nEvery in-service instance launched from an older launch template version (every one with\n--all) goes to Standby with the desired capacity kept, so the group launches its replacement\nat once. On the instance, `agent-stack boot watch` sees Standby and asks the agent to leave:\nan idle agent leaves within seconds and takes no new job; a busy one finishes its job first\n(within SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD, 24 h by default). Its shutdown hook then\nterminates the instance. Needs agent-stack images (docs/deploy.md, \"Replacing agents\")."
+        after_help = "Examples:\n  agent-stack rotate --config config.json\n  agent-stack rotate --config config.json --yes --wait\n  agent-stack rotate --config config.json --all --yes --output json\n\nEvery in-service instance launched from an older launch template version (every one with\n--all) goes to Standby with the desired capacity kept, so the group launches its replacement\nat once. On the instance, `agent-stack boot watch` sees Standby and asks the agent to leave:\nan idle agent leaves within seconds and takes no new job; a busy one finishes its job first\n(within SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD, 24 h by default). Its shutdown hook then\nterminates the instance. Instances whose image is not named agent-stack-* are refused unless\n--any-image (docs/deploy.md, \"Replacing agents\")."
     )]
     Rotate(RotateArgs),
     /// Replay a job trace through a model of the fleet and compare scaling policies: waits and cost.
@@ -255,6 +255,10 @@ pub struct RotateArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Rotate instances whose image is not named agent-stack-* too (it must run
+    /// `agent-stack boot watch`).
+    #[arg(long)]
+    pub any_image: bool,
     /// Stay until every rotated instance has left the group, reporting each.
     #[arg(long)]
     pub wait: bool,

@@ -6,7 +6,7 @@
 //! (SIGTERM); Semaphore gives it no new job, lets a running one finish (within the interruption
 //! grace period), and the agent's shutdown hook terminates the instance.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use agent_stack_aws::group::{describe_group, enter_standby, GroupView, Member};
@@ -32,6 +32,23 @@ pub struct Plan {
     pub leaving: Vec<String>,
     /// Not in service yet (Pending, warm pool): left alone; run rotate again once they are.
     pub not_in_service: Vec<String>,
+}
+
+/// How images/ names the images it builds; only they run `agent-stack boot watch`.
+const OWN_IMAGE_PREFIX: &str = "agent-stack-";
+
+/// The instances (of those to rotate) whose image is not known to run `boot watch`: their agent
+/// would not notice Standby. `images`: instance → (image id, image name if known).
+pub fn without_watcher(rotate: &[String], images: &BTreeMap<String, (String, Option<String>)>) -> Vec<String> {
+    rotate
+        .iter()
+        .filter_map(|id| match images.get(id) {
+            Some((_, Some(name))) if name.starts_with(OWN_IMAGE_PREFIX) => None,
+            Some((image, Some(name))) => Some(format!("{id} ({image}, {name})")),
+            Some((image, None)) => Some(format!("{id} ({image}, image not found)")),
+            None => Some(format!("{id} (image unknown)")),
+        })
+        .collect()
 }
 
 fn is_leaving(lifecycle_state: &str) -> bool {
@@ -76,6 +93,14 @@ pub fn run(args: &RotateArgs) -> Result<(), CliError> {
         report(&plan, args.output);
         if plan.rotate.is_empty() {
             return Ok(());
+        }
+        let images = agent_stack_aws::ec2::instance_images(&sdk, &plan.rotate).await.map_err(CliError::Failed)?;
+        let unwatched = without_watcher(&plan.rotate, &images);
+        if !unwatched.is_empty() && !args.any_image {
+            return Err(CliError::Input(format!(
+                "not rotating: these instances run images not named {OWN_IMAGE_PREFIX}*, which may lack `agent-stack boot watch`, so their agents would not notice Standby and would keep their instance: {}. Replace them as described in docs/deploy.md, or pass --any-image if their image runs `agent-stack boot watch`",
+                unwatched.join("; ")
+            )));
         }
         let question = format!(
             "take {} instance(s) of {asg} out of service? The group launches replacements now; each old instance leaves once its agent has finished its job",
@@ -210,6 +235,27 @@ mod tests {
             group("3", vec![member("i-a", "InService", Some("3")), member("i-b", "InService", Some("2")), member("i-c", "Standby", None)]);
         let p = plan(&g, true).unwrap();
         assert_eq!((p.rotate, p.leaving), (vec!["i-a".to_string(), "i-b".to_string()], vec!["i-c".to_string()]));
+    }
+
+    #[test]
+    fn only_agent_stack_images_are_known_to_watch_for_standby() {
+        let images: BTreeMap<String, (String, Option<String>)> = [
+            ("i-ours", ("ami-1", Some("agent-stack-ubuntu-noble-arm64-0.1.0-20261128"))),
+            ("i-legacy", ("ami-2", Some("semaphore-agent-v0.10.0-ubuntu-focal-x86_64-1"))),
+            ("i-gone", ("ami-3", None)),
+        ]
+        .into_iter()
+        .map(|(i, (a, n))| (i.to_string(), (a.to_string(), n.map(str::to_string))))
+        .collect();
+        let rotate: Vec<String> = ["i-ours", "i-legacy", "i-gone", "i-unknown"].map(String::from).to_vec();
+        assert_eq!(
+            without_watcher(&rotate, &images),
+            [
+                "i-legacy (ami-2, semaphore-agent-v0.10.0-ubuntu-focal-x86_64-1)",
+                "i-gone (ami-3, image not found)",
+                "i-unknown (image unknown)"
+            ]
+        );
     }
 
     #[test]

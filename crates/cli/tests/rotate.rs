@@ -171,3 +171,26 @@ async fn rotate_names_a_missing_stack() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(&missing) && text.contains("does not exist"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rotate_leaves_instances_of_unknown_images_alone_unless_told() {
+    let Some(fleet) = fleet(1, "0").await else { return };
+    let id = fleet.instance_ids().await.remove(0);
+    let images = agent_stack_aws::ec2::instance_images(&fleet.sdk, std::slice::from_ref(&id)).await.unwrap_or_else(|e| panic!("{e}"));
+    let (image, name) = images.get(&id).cloned().unwrap_or_else(|| panic!("no image for {id}: {images:?}"));
+    assert!(name.is_some_and(|n| n.starts_with("agent-stack-")), "the test stack runs an agent-stack image");
+    // The image is gone (deregistered): nothing says the instance runs `boot watch`.
+    agent_stack_aws::ec2_sdk::Client::new(&fleet.sdk)
+        .deregister_image()
+        .image_id(&image)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+    let (code, text) = run(rotate(&fleet, &["--all", "--yes"])).await;
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains(&id) && text.contains("image not found") && text.contains("--any-image"), "{text}");
+    assert_eq!(lifecycle_state(&fleet, &id).await.as_deref(), Some("InService"), "nothing changed");
+    let (code, text) = run(rotate(&fleet, &["--all", "--yes", "--any-image"])).await;
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(lifecycle_state(&fleet, &id).await.as_deref(), Some("Standby"));
+}

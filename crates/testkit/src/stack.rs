@@ -47,6 +47,15 @@ where
     let key = format!("{}/lambda.zip", config.stack_name);
     agent_stack_aws::s3::ensure_bucket(sdk, bucket).await.unwrap_or_else(|e| panic!("{e}"));
     agent_stack_aws::s3::put_object(sdk, bucket, &key, EMPTY_ZIP.to_vec()).await.unwrap_or_else(|e| panic!("{e}"));
+    // An image named as images/ names ours (no deploy look-up pattern matches the `test` OS).
+    let image = agent_stack_aws::ec2_sdk::Client::new(sdk)
+        .register_image()
+        .name(format!("agent-stack-test-x86_64-{}", config.stack_name))
+        .root_device_name("/dev/sda1")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("RegisterImage: {}", agent_stack_aws::error_text(&e)));
+    let image_id = image.image_id().unwrap_or_default().to_string();
     let template = synth(&config, &SynthOptions::default());
     let cfn = agent_stack_aws::cloudformation::Client::new(sdk);
     let mut request = cfn
@@ -55,7 +64,7 @@ where
         .template_body(template.to_json())
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
-        .parameters(param(ids::param::IMAGE_ID, "ami-0123456789abcdef0"))
+        .parameters(param(ids::param::IMAGE_ID, &image_id))
         .parameters(param(ids::param::LAMBDA_CODE_BUCKET, bucket))
         .parameters(param(ids::param::LAMBDA_CODE_KEY, &key));
     if template.to_value()["Parameters"].get(ids::param::DEFAULT_VPC_ID).is_some() {
