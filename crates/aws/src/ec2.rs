@@ -1,4 +1,6 @@
-//! EC2 look-ups deploy needs: the default VPC and the agents' image.
+//! EC2 look-ups: the default VPC and the agents' image (deploy), the instances' images (rotate).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
@@ -44,9 +46,9 @@ pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String
 pub async fn instance_images(
     config: &aws_config::SdkConfig,
     instance_ids: &[String],
-) -> Result<std::collections::BTreeMap<String, (String, Option<String>)>, String> {
+) -> Result<BTreeMap<String, (String, Option<String>)>, String> {
     let client = Client::new(config);
-    let mut images = std::collections::BTreeMap::new();
+    let mut images = BTreeMap::new();
     for batch in instance_ids.chunks(100) {
         let out = client
             .describe_instances()
@@ -60,7 +62,7 @@ pub async fn instance_images(
             }
         }
     }
-    let distinct: std::collections::BTreeSet<String> = images.values().map(|(image, _)| image.clone()).collect();
+    let distinct: BTreeSet<String> = images.values().map(|(image, _)| image.clone()).collect();
     for image in distinct {
         // One image at a time: a deregistered image fails only its own look-up.
         let name = match client.describe_images().image_ids(&image).send().await {
