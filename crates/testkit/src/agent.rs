@@ -5,7 +5,7 @@
 //! A job "runs" for `STAND_IN_JOB_SECONDS` (default 1) and passes, unless Semaphore stops it.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -58,10 +58,6 @@ pub fn parse_config(text: &str) -> Result<AgentConfig, String> {
 /// config.yaml as a generic map, for comparing keys and values in tests.
 pub fn config_map(text: &str) -> Result<BTreeMap<String, serde_yaml::Value>, String> {
     serde_yaml::from_str(text).map_err(|e| format!("config.yaml: {e}"))
-}
-
-fn now_s() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The agent's shutdown reason for the hook, from the API's.
@@ -155,7 +151,7 @@ pub async fn run(config_file: &str) -> Result<&'static str, String> {
             _ = tokio::time::sleep(wait) => {}
             _ = term.recv() => {
                 println!("SIGTERM: reporting the interruption");
-                interrupted_at = now_s();
+                interrupted_at = crate::unix_now();
             }
         }
     };

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::serve::{serve, Served};
+use crate::unix_now;
 
 /// What the next metrics responses do instead of answering normally.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,10 +176,6 @@ impl SemaphoreStub {
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.hub).seen.clone()
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -13,3 +13,8 @@ pub mod stack;
 pub use hub::{Fault, SemaphoreStub};
 pub use imds::ImdsStub;
 pub use moto::Moto;
+
+/// Seconds since the Unix epoch: how the agent protocol stamps `interrupted_at`.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}

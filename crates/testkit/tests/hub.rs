@@ -1,7 +1,7 @@
 //! The Semaphore stub follows the server's agent protocol (semaphore-api.md): status codes and the
 //! decision table at each sync.
 
-use agent_stack_testkit::SemaphoreStub;
+use agent_stack_testkit::{unix_now, SemaphoreStub};
 use reqwest::Client;
 use serde_json::{json, Value};
 
@@ -122,10 +122,6 @@ async fn disabled_types_and_interruptions() {
     assert_eq!(sync(&http, &stub, &other, "waiting-for-jobs").await["shutdown_reason"], "requested");
 }
 
-fn now_s() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
 #[tokio::test]
 async fn an_interrupted_job_goes_on_for_the_grace_period_and_an_interrupted_idle_agent_gets_no_job() {
     let stub = SemaphoreStub::start().await;
@@ -134,7 +130,7 @@ async fn an_interrupted_job_goes_on_for_the_grace_period_and_an_interrupted_idle
     let busy = register_with_grace(&http, &stub, false, 0, 3600).await;
     stub.enqueue(TYPE, 2);
     assert_eq!(sync(&http, &stub, &busy, "waiting-for-jobs").await["action"], "run-job");
-    let now = now_s();
+    let now = unix_now();
     let interrupted = json!({ "state": "running-job", "job_id": "", "job_result": "", "interrupted_at": now });
     let (_, v) = call(&http, &stub, "/sync", &busy, interrupted).await;
     assert_eq!(v["action"], "continue", "within the grace period the job goes on");
