@@ -3,6 +3,7 @@
 use agent_stack_scaler::{AsgCapacity, Fleet, Instances, SourceError};
 use aws_sdk_autoscaling::Client;
 
+use crate::group::describe;
 use crate::sdk::error_text;
 
 /// One Auto Scaling group, by name.
@@ -23,23 +24,15 @@ impl AsgFleet {
 
     /// Desired, min and max of the group.
     pub async fn capacity(&self) -> Result<AsgCapacity, SourceError> {
-        let out = self
-            .client
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names(&self.name)
-            .send()
+        let group = describe(&self.client, &self.name)
             .await
-            .map_err(|e| SourceError::auto_scaling(format!("DescribeAutoScalingGroups {}: {}", self.name, error_text(&e))))?;
-        let group = out
-            .auto_scaling_groups()
-            .iter()
-            .find(|g| g.auto_scaling_group_name() == Some(self.name.as_str()))
+            .map_err(SourceError::auto_scaling)?
             .ok_or_else(|| SourceError::auto_scaling(format!("Auto Scaling group {} not found", self.name)))?;
         Ok(AsgCapacity {
-            desired: i64::from(group.desired_capacity().unwrap_or(0)),
-            min: i64::from(group.min_size().unwrap_or(0)),
-            max: i64::from(group.max_size().unwrap_or(0)),
-            instances: Instances::count(group.instances().iter().filter_map(|i| i.lifecycle_state().map(|s| s.as_str()))),
+            desired: i64::from(group.desired),
+            min: i64::from(group.min),
+            max: i64::from(group.max),
+            instances: Instances::count(group.members.iter().map(|m| m.lifecycle_state.as_str())),
         })
     }
 

@@ -1,5 +1,5 @@
-//! The agents' Auto Scaling group as the operator's commands see it: capacity, launch template
-//! and members (`status`, `rotate`), and taking members out of service.
+//! The agents' Auto Scaling group as one description (capacity, launch template, members) for the
+//! scaler, `status` and `rotate`, and taking members out of service.
 
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
 use aws_sdk_autoscaling::Client;
@@ -76,7 +76,12 @@ fn view(name: &str, g: &AutoScalingGroup) -> GroupView {
 
 /// Describes the group; `None` when it does not exist.
 pub async fn describe_group(config: &aws_config::SdkConfig, name: &str) -> Result<Option<GroupView>, String> {
-    let out = Client::new(config)
+    describe(&Client::new(config), name).await
+}
+
+/// [`describe_group`] with a client at hand.
+pub(crate) async fn describe(client: &Client, name: &str) -> Result<Option<GroupView>, String> {
+    let out = client
         .describe_auto_scaling_groups()
         .auto_scaling_group_names(name)
         .send()
