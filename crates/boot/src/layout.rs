@@ -69,19 +69,20 @@ impl Layout {
 
 /// Runs an operator-supplied command line through the platform's shell; its exit code.
 pub fn run_command(command: &str) -> Result<(), String> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = std::process::Command::new("powershell");
-        c.args(["-NoProfile", "-NonInteractive", "-Command", command]);
-        c
+    let (shell, args) = if cfg!(windows) {
+        ("powershell", vec!["-NoProfile", "-NonInteractive", "-Command", command])
     } else {
-        let mut c = std::process::Command::new("sh");
-        c.args(["-c", command]);
-        c
+        ("sh", vec!["-c", command])
     };
-    let status = cmd.status().map_err(|e| format!("`{command}` could not run: {e}"))?;
+    run_program(shell, &args, &format!("`{command}`"))
+}
+
+/// Runs `program` with `args` to completion; an error names it as `shown` and says why.
+pub fn run_program(program: &str, args: &[&str], shown: &str) -> Result<(), String> {
+    let status = std::process::Command::new(program).args(args).status().map_err(|e| format!("{shown} could not run: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{command}` failed ({status})"))
+        Err(format!("{shown} failed ({status})"))
     }
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::layout::run_program;
 use crate::Layout;
 
 /// Whether a NUL-separated command line is `<binary> start …`.
@@ -49,12 +50,7 @@ pub fn agent_pids(layout: &Layout) -> Result<Vec<u32>, String> {
 pub fn interrupt(pid: u32) -> Result<(), String> {
     let pid_text = pid.to_string();
     let (program, args) = if cfg!(windows) { ("taskkill", vec!["/PID", &pid_text]) } else { ("kill", vec!["-TERM", &pid_text]) };
-    let status = std::process::Command::new(program).args(&args).status().map_err(|e| format!("{program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {} failed ({status})", args.join(" ")))
-    }
+    run_program(program, &args, &format!("{program} {}", args.join(" ")))
 }
 
 #[cfg(test)]
