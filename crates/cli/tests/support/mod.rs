@@ -56,10 +56,15 @@ pub async fn fleet_with(desired: i64, extra: &[(&str, &str)]) -> Option<Fleet> {
     agent_stack_aws::put_token(&sdk, &token_name, &RegistrationToken::new(TOKEN), None).await.unwrap_or_else(|e| panic!("{e}"));
     AsgFleet::new(&sdk, &stack.asg_name).set_desired(desired).await.unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::create_dir_all(dir.path().join("hooks")).unwrap_or_else(|e| panic!("{e}"));
-    // The image's hook shim, pointing at the binary under test.
-    std::fs::copy(repo_file("images/files/shutdown"), dir.path().join("hooks/shutdown")).unwrap_or_else(|e| panic!("{e}"));
+    install_hook_shim(dir.path());
     Some(Fleet { moto, sdk, stack, stub, dir })
+}
+
+/// The image's shutdown hook shim in `<agent dir>/hooks/shutdown`, pointing at the binary under
+/// test (through `AGENT_STACK_BIN`).
+fn install_hook_shim(agent_dir: &Path) {
+    std::fs::create_dir_all(agent_dir.join("hooks")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(repo_file("images/files/shutdown"), agent_dir.join("hooks/shutdown")).unwrap_or_else(|e| panic!("{e}"));
 }
 
 pub fn repo_file(path: &str) -> PathBuf {
@@ -118,8 +123,7 @@ impl Fleet {
     /// hook shim).
     pub async fn node(&self, id: &str) -> Node {
         let dir = self.dir.path().join(id);
-        std::fs::create_dir_all(dir.join("hooks")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(repo_file("images/files/shutdown"), dir.join("hooks/shutdown")).unwrap_or_else(|e| panic!("{e}"));
+        install_hook_shim(&dir);
         Node { id: id.to_string(), imds: ImdsStub::start(id, "us-east-1").await, dir }
     }
 }
