@@ -106,6 +106,11 @@ mod tests {
         let (p, unknown) = AgentConfigParameter::from_json(&value).unwrap();
         assert!(unknown.is_empty());
         assert_eq!(p.interruption_grace_period_s(), Ok(90));
+        // Every field the struct writes is one `from_json` knows.
+        let written = serde_json::to_value(&p).unwrap();
+        let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), KNOWN_FIELDS.len());
+        assert!(keys.iter().all(|k| KNOWN_FIELDS.contains(k)), "{keys:?}");
         let bad = AgentConfigParameter { interruption_grace_period: Some("soon".into()), ..p };
         assert!(bad.interruption_grace_period_s().unwrap_err().contains("interruptionGracePeriod"));
     }
