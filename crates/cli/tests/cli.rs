@@ -200,3 +200,15 @@ fn every_command_has_help_with_examples() {
         assert!(examples.lines().next().is_some_and(|l| l.contains("agent-stack ")), "{command:?} --help has no examples:\n{out}");
     }
 }
+
+#[test]
+fn rotate_rejects_bad_flags_and_configs_before_calling_aws() {
+    let config = temp_file("rotate.json", MIN);
+    let (code, _, err) = run(bin().args(["rotate", "--poll-seconds", "0", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--poll-seconds"), "{err}");
+    let bad = temp_file("rotate-bad.json", r#"{"SEMAPHORE_AGENT_STACK_NAME":"1bad"}"#);
+    let (code, _, err) = run(bin().args(["rotate", "--yes", "--config"]).arg(&bad));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SEMAPHORE_AGENT_STACK_NAME"), "{err}");
+}
