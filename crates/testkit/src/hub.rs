@@ -1,7 +1,9 @@
 //! A Semaphore hub stub on a loopback port: the self-hosted agents API as `semaphore-api.md`
 //! describes it — metrics with the real auth rules and status codes, the agent protocol
 //! (register, sync with the server's decision table, job, refresh, disconnect) — plus fault
-//! injection and a record of requests.
+//! injection and a record of requests. Jobs are what the real agent needs to run them
+//! (`real-agent.md`): a job request with commands, `callbacks` and a push `logger` whose URL
+//! takes `POST ?start_from=N` with the job's `Bearer` token.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,6 +45,15 @@ struct Job {
     id: String,
     /// The agent running it, once assigned.
     agent: Option<String>,
+    /// The job request's commands, run in bash by the agent.
+    commands: Vec<String>,
+}
+
+/// The job's pushed log: what the agent sent, and the token it must send it with.
+#[derive(Debug, Clone, Default)]
+struct JobLog {
+    token: String,
+    lines: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +92,16 @@ struct Hub {
     interrupted: Vec<String>,
     /// Finished jobs: (job id, result), in order.
     results: Vec<(String, String)>,
+    /// The commands of jobs queued from now on.
+    job_commands: Vec<String>,
+    /// Registration answers 503 until then.
+    refuse_registration_until: Option<Instant>,
+    /// By job id.
+    logs: BTreeMap<String, JobLog>,
+    /// Registration request bodies, in order.
+    registrations: Vec<Value>,
+    /// The stub's own URL, for the job requests' logger.
+    base_url: String,
 }
 
 /// A running stub; it stops when dropped.
@@ -96,7 +117,7 @@ fn lock(hub: &Mutex<Hub>) -> MutexGuard<'_, Hub> {
 impl SemaphoreStub {
     /// Starts on a free loopback port.
     pub async fn start() -> SemaphoreStub {
-        let hub = Arc::new(Mutex::new(Hub { sync_after_ms: 5_000, ..Hub::default() }));
+        let hub = Arc::new(Mutex::new(Hub { sync_after_ms: 5_000, job_commands: vec!["echo job $0".into()], ..Hub::default() }));
         let api = Router::new()
             .route("/metrics", get(metrics))
             .route("/jobs", get(list_jobs))
@@ -105,8 +126,13 @@ impl SemaphoreStub {
             .route("/jobs/{id}", get(job))
             .route("/refresh", post(refresh))
             .route("/disconnect", post(disconnect));
-        let app = Router::new().nest("/api/v1/self_hosted_agents", api).with_state(hub.clone());
-        SemaphoreStub { served: serve(app).await, hub }
+        let app = Router::new()
+            .nest("/api/v1/self_hosted_agents", api)
+            .route("/api/v1/logs/{id}", post(push_log))
+            .with_state(hub.clone());
+        let served = serve(app).await;
+        lock(&hub).base_url = served.url();
+        SemaphoreStub { served, hub }
     }
 
     /// `http://127.0.0.1:PORT`, usable as `SEMAPHORE_ENDPOINT`.
@@ -125,7 +151,8 @@ impl SemaphoreStub {
         for _ in 0..n {
             hub.next_id += 1;
             let id = format!("00000000-0000-4000-8000-{:012}", hub.next_id);
-            hub.types.entry(token.to_string()).or_default().queued.push_back(Job { id, agent: None });
+            let commands = hub.job_commands.clone();
+            hub.types.entry(token.to_string()).or_default().queued.push_back(Job { id, agent: None, commands });
         }
     }
 
@@ -135,8 +162,28 @@ impl SemaphoreStub {
         for _ in 0..n {
             hub.next_id += 1;
             let id = format!("00000000-0000-4000-9000-{:012}", hub.next_id);
-            hub.types.entry(token.to_string()).or_default().running.push(Job { id, agent: None });
+            hub.types.entry(token.to_string()).or_default().running.push(Job { id, agent: None, commands: Vec::new() });
         }
+    }
+
+    /// The commands of the jobs queued from now on (default: one `echo`).
+    pub fn set_job_commands(&self, commands: &[&str]) {
+        lock(&self.hub).job_commands = commands.iter().map(|c| c.to_string()).collect();
+    }
+
+    /// Registration answers 503 Service Unavailable for this long.
+    pub fn refuse_registration_for(&self, period: Duration) {
+        lock(&self.hub).refuse_registration_until = Some(Instant::now() + period);
+    }
+
+    /// The log lines the agent pushed for a job, in order.
+    pub fn job_log(&self, job_id: &str) -> Vec<String> {
+        lock(&self.hub).logs.get(job_id).map(|l| l.lines.clone()).unwrap_or_default()
+    }
+
+    /// The registration requests' bodies, in order (also those refused).
+    pub fn registrations(&self) -> Vec<Value> {
+        lock(&self.hub).registrations.clone()
     }
 
     pub fn set_fault(&self, fault: Option<Fault>) {
@@ -271,6 +318,10 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
         return not_found();
     }
     let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
+    h.registrations.push(req.clone());
+    if h.refuse_registration_until.is_some_and(|until| Instant::now() < until) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable").into_response();
+    }
     let name = req["name"].as_str().unwrap_or_default().to_string();
     let valid_name = (8..=80).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_/+".contains(c))
         || name.starts_with("https://");
@@ -375,30 +426,66 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
 }
 
 async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (h, token) = enter(&hub, "GET", "/jobs/{id}", &headers);
+    let (mut h, token) = enter(&hub, "GET", "/jobs/{id}", &headers);
     let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
-    match h.agents.get(&token) {
-        Some(a) if a.job.as_deref() == Some(id.as_str()) => {
-            Json(json!({ "job_id": id, "commands": [], "env_vars": [], "files": [], "epilogue_always_commands": [] })).into_response()
-        }
-        _ => not_found(),
+    let Some(agent) = h.agents.get(&token).filter(|a| a.job.as_deref() == Some(id.as_str())).cloned() else { return not_found() };
+    let commands = h.types.get(&agent.type_token).and_then(|t| t.running.iter().find(|j| j.id == id)).map(|j| j.commands.clone());
+    let log_token = format!("job-log-token-{id}-1");
+    h.logs.entry(id.clone()).or_default().token = log_token.clone();
+    let commands: Vec<Value> = commands.unwrap_or_default().iter().map(|c| json!({ "directive": c, "alias": "" })).collect();
+    let base = h.base_url.clone();
+    Json(json!({
+        "job_id": id, "executor": "", "commands": commands, "epilogue_always_commands": [], "epilogue_on_pass_commands": [],
+        "epilogue_on_fail_commands": [], "env_vars": [], "files": [], "ssh_public_keys": [],
+        "callbacks": { "finished": format!("{base}/callbacks/{id}/finished"), "teardown_finished": format!("{base}/callbacks/{id}/teardown"), "token": "" },
+        "logger": { "method": "push", "url": format!("{base}/api/v1/logs/{id}"), "token": log_token, "max_size_in_bytes": 1_000_000 },
+    }))
+    .into_response()
+}
+
+/// The push logger's endpoint: `POST /api/v1/logs/{job}?start_from=N`, `Bearer <job log token>`,
+/// one JSON event a line.
+async fn push_log(
+    State(hub): State<Arc<Mutex<Hub>>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let mut h = lock(&hub);
+    record(&mut h, "POST", "/logs/{id}", &headers);
+    let Some(log) = h.logs.get_mut(&id) else { return not_found() };
+    let bearer = header(&headers, "authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
+    if bearer.as_deref() != Some(log.token.as_str()) {
+        return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
     }
+    let start_from = uri.query().unwrap_or_default().split('&').find_map(|kv| kv.strip_prefix("start_from="));
+    let Some(start_from) = start_from.and_then(|s| s.parse::<usize>().ok()) else {
+        return (StatusCode::BAD_REQUEST, "start_from is required").into_response();
+    };
+    let lines: Vec<String> = String::from_utf8_lossy(&body).lines().map(str::to_string).collect();
+    // A retried batch overlaps what is there: keep each event once.
+    log.lines.truncate(start_from.min(log.lines.len()));
+    log.lines.extend(lines);
+    StatusCode::OK.into_response()
 }
 
 async fn refresh(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
-    let (h, token) = enter(&hub, "POST", "/refresh", &headers);
+    let (mut h, token) = enter(&hub, "POST", "/refresh", &headers);
     let token = match token {
         Ok(t) => t,
         Err(r) => return r,
     };
-    match h.agents.get(&token) {
-        None => not_found(),
-        Some(a) if a.job.is_none() => unprocessable("no job"),
-        Some(_) => Json(json!({ "token": "job-log-token" })).into_response(),
-    }
+    let Some(job) = h.agents.get(&token).map(|a| a.job.clone()) else { return not_found() };
+    let Some(log) = job.and_then(|job| h.logs.get_mut(&job)) else { return unprocessable("no job") };
+    // A new token; the old one stops working.
+    let generation = log.token.rsplit('-').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) + 1;
+    let base = log.token.rsplit_once('-').map(|(b, _)| b.to_string()).unwrap_or_default();
+    log.token = format!("{base}-{generation}");
+    Json(json!({ "token": log.token })).into_response()
 }
 
 async fn disconnect(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {

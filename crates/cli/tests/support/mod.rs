@@ -1,7 +1,9 @@
 //! The test harness for the instance side: a deployed stack in moto with fake instances, the
 //! Semaphore stub, and `agent-stack boot …` run as on an instance (IMDS from a stub per instance),
-//! with a stand-in agent process (examples/stand_in_agent.rs) started the way the image's service
-//! starts the agent: `<agent dir>/agent start --config-file <agent dir>/config.yaml`.
+//! with the Semaphore agent started the way the image's service starts it:
+//! `<agent dir>/agent start --config-file <agent dir>/config.yaml`. The agent is the real
+//! semaphoreci/agent when `AGENT_STACK_SEMAPHORE_AGENT` names its binary (scripts/test.sh installs
+//! it when the Go module proxy serves it), else the stand-in (examples/stand_in_agent.rs).
 #![allow(dead_code)] // each test file uses part of it
 
 use std::path::{Path, PathBuf};
@@ -156,15 +158,53 @@ pub fn start_args_in(dir: &Path, config_parameter: &str, start_command: &str) ->
     ]
 }
 
-/// The command that starts the stand-in agent in `dir` in the background, as the agent service
-/// would.
+/// The command that starts the agent in `dir` in the background, as the agent service would.
 pub fn stand_in_agent_command_in(dir: &Path) -> String {
-    let link = dir.join("agent");
-    if !link.exists() {
-        std::os::unix::fs::symlink(stand_in_agent(), &link).unwrap_or_else(|e| panic!("{e}"));
-    }
+    install_agent(dir);
     let dir = dir.display();
-    format!("nohup {dir}/agent start --config-file {dir}/config.yaml > {dir}/agent.log 2>&1 &")
+    format!(
+        "SEMAPHORE_AGENT_LOG_FILE_PATH={dir}/agent-file.log nohup {dir}/agent start --config-file {dir}/config.yaml > {dir}/agent.log 2>&1 &"
+    )
+}
+
+/// Puts the agent binary at `<dir>/agent`, as the image does: a file of its own, not a symlink
+/// (the real agent re-executes itself by its resolved path, which must stay `<dir>/agent`).
+pub fn install_agent(dir: &Path) -> PathBuf {
+    let path = dir.join("agent");
+    if !path.exists() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        let binary = agent_binary();
+        if std::fs::hard_link(&binary, &path).is_err() {
+            std::fs::copy(&binary, &path).unwrap_or_else(|e| panic!("copying {}: {e}", binary.display()));
+        }
+    }
+    path
+}
+
+/// The variable that names the real semaphoreci/agent binary.
+pub const REAL_AGENT_VAR: &str = "AGENT_STACK_SEMAPHORE_AGENT";
+
+/// The real agent when `AGENT_STACK_SEMAPHORE_AGENT` names it, else the stand-in. With
+/// `AGENT_STACK_REQUIRE_REAL_AGENT=1` (scripts/test.sh, once it has installed the agent) the
+/// stand-in is refused.
+pub fn agent_binary() -> PathBuf {
+    match std::env::var_os(REAL_AGENT_VAR).filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "{REAL_AGENT_VAR}={} is not a file", path.display());
+            path
+        }
+        None => {
+            let required = std::env::var("AGENT_STACK_REQUIRE_REAL_AGENT").is_ok_and(|v| v == "1");
+            assert!(!required, "AGENT_STACK_REQUIRE_REAL_AGENT=1 but {REAL_AGENT_VAR} is not set");
+            stand_in_agent()
+        }
+    }
+}
+
+/// Whether the tests run the real agent.
+pub fn real_agent() -> bool {
+    std::env::var_os(REAL_AGENT_VAR).is_some_and(|v| !v.is_empty())
 }
 
 impl Fleet {
@@ -213,11 +253,16 @@ impl Fleet {
             if ok(&group) {
                 return;
             }
-            let log = std::fs::read_to_string(self.agent_dir().join("agent.log")).unwrap_or_default();
+            let log = agent_log(self.agent_dir());
             assert!(Instant::now() < deadline, "timed out waiting for {what}; group: {group:?}\nagent log:\n{log}");
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
+}
+
+/// What the agent in `dir` printed (the stand-in's and the real agent's output).
+pub fn agent_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("agent.log")).unwrap_or_default()
 }
 
 pub fn current_user() -> String {
