@@ -30,19 +30,53 @@ pub fn leaves_service(target_lifecycle_state: &str) -> bool {
     matches!(target_lifecycle_state, "Standby" | "Terminated")
 }
 
-/// Watches for as long as the instance lives; asks the agent to leave once. (It keeps running
-/// after that, so a service manager that restarts it does not signal the agent again.)
+/// Watches for as long as the instance lives. While a reason to leave holds, it asks every agent
+/// process again at each poll: the agent installs its SIGTERM handler only after it has
+/// registered, and a signal before that (or one that races the handler's start) is lost or
+/// restarts the agent, which then registers afresh as if never asked. The agent acts on the first
+/// SIGTERM its handler sees and ignores the rest, so asking again is safe. A failed signal is
+/// logged and tried again at the next poll; it never ends the watcher.
 pub async fn watch(options: &WatchOptions) -> Result<(), String> {
     let imds = Imds::new();
     say("watching the lifecycle state, spot interruption notices and rebalance recommendations");
-    let mut asked = false;
+    let mut drain = Drain::default();
     loop {
         match why_leave(&imds, options.ignore_rebalance).await {
-            Ok(Some(why)) if !asked => asked = ask_agent_to_leave(&options.layout, &why)?,
-            Ok(_) => {}
+            Ok(Some(why)) => drain.ask(&why, agent_pids(&options.layout), interrupt),
+            Ok(None) => {}
             Err(e) => say(&format!("{e}; asking again")),
         }
         tokio::time::sleep(options.poll).await;
+    }
+}
+
+/// Asks the agent to leave at every poll while the reason holds, logging only what changes.
+#[derive(Debug, Default)]
+pub struct Drain {
+    /// The agent processes asked at the last poll (`None` before the first).
+    asked: Option<Vec<u32>>,
+}
+
+impl Drain {
+    /// Signals each agent process with `signal`; `pids` is what the process look-up found.
+    pub fn ask(&mut self, why: &str, pids: Result<Vec<u32>, String>, signal: impl Fn(u32) -> Result<(), String>) {
+        let pids = match pids {
+            Ok(pids) => pids,
+            Err(e) => return say(&format!("{why}, but the agent's processes could not be listed: {e}; asking again")),
+        };
+        let changed = self.asked.as_ref() != Some(&pids);
+        if changed && pids.is_empty() {
+            say(&format!("{why}; no agent is running: any agent that starts is asked to leave"));
+        } else if changed {
+            let list = pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+            say(&format!("{why}: asking the agent (pid {list}) to finish its job and leave, again at each poll until it has gone"));
+        }
+        for &pid in &pids {
+            if let Err(e) = signal(pid) {
+                say(&format!("could not signal the agent (pid {pid}): {e}; trying again at the next poll"));
+            }
+        }
+        self.asked = Some(pids);
     }
 }
 
@@ -59,20 +93,6 @@ async fn why_leave(imds: &Imds, ignore_rebalance: bool) -> Result<Option<String>
     })
 }
 
-/// Sends SIGTERM to the agent; false when no agent runs yet (the reason is acted on later).
-fn ask_agent_to_leave(layout: &Layout, why: &str) -> Result<bool, String> {
-    let pids = agent_pids(layout)?;
-    if pids.is_empty() {
-        say(&format!("{why}, but no agent is running yet"));
-        return Ok(false);
-    }
-    for pid in pids {
-        say(&format!("{why}: asking the agent (pid {pid}) to finish its job and leave"));
-        interrupt(pid)?;
-    }
-    Ok(true)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +103,28 @@ mod tests {
         for state in ["InService", "Pending", "Warmed:Running", "Warmed:Stopped", "Detached", "standby", ""] {
             assert!(!leaves_service(state), "{state}");
         }
+    }
+
+    #[test]
+    fn a_drain_asks_every_agent_process_at_every_poll_and_survives_failed_signals() {
+        use std::cell::RefCell;
+        let sent = RefCell::new(Vec::new());
+        let signal = |pid: u32| {
+            sent.borrow_mut().push(pid);
+            if pid == 13 {
+                Err("no such process".to_string())
+            } else {
+                Ok(())
+            }
+        };
+        let mut drain = Drain::default();
+        drain.ask("spot notice", Ok(vec![]), signal);
+        drain.ask("spot notice", Err("listing /proc: denied".into()), signal);
+        // The agent restarted after a signal during registration: its new process is asked too.
+        drain.ask("spot notice", Ok(vec![10, 11]), signal);
+        drain.ask("spot notice", Ok(vec![10, 13]), signal);
+        drain.ask("spot notice", Ok(vec![10, 13]), signal);
+        assert_eq!(*sent.borrow(), vec![10, 11, 10, 13, 10, 13]);
+        assert_eq!(drain.asked, Some(vec![10, 13]));
     }
 }
