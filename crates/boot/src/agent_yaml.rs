@@ -30,7 +30,7 @@ impl AgentYaml {
             disconnect_after_job: param.disconnect_after_job()?,
             disconnect_after_idle_timeout_s: param.idle_timeout_s()?,
             interruption_grace_period_s: param.interruption_grace_period_s()?,
-            env_vars: param.env_vars.clone(),
+            env_vars: param.env_vars()?.to_vec(),
             shutdown_hook_path,
         })
     }

@@ -75,6 +75,25 @@ impl AgentConfigParameter {
         }
     }
 
+    /// `envVars`, each `NAME=VALUE` with exactly one `=`: the agent splits each entry on `=` and
+    /// exits at start on any other shape.
+    pub fn env_vars(&self) -> Result<&[String], String> {
+        match self.env_vars.iter().find(|v| v.matches('=').count() != 1) {
+            Some(bad) => Err(format!("envVars entry {bad:?} has {} '='; allowed: NAME=VALUE with exactly one '='", bad.matches('=').count())),
+            None => Ok(&self.env_vars),
+        }
+    }
+
+    /// Checks every value the agent's config.yaml is made from, so an instance refuses a bad
+    /// parameter before it waits or starts anything.
+    pub fn check(&self) -> Result<(), String> {
+        self.disconnect_after_job()?;
+        self.idle_timeout_s()?;
+        self.interruption_grace_period_s()?;
+        self.env_vars()?;
+        Ok(())
+    }
+
     /// `disconnectAfterIdleTimeout` in seconds.
     pub fn idle_timeout_s(&self) -> Result<u64, String> {
         self.disconnect_after_idle_timeout
@@ -124,11 +143,24 @@ mod tests {
     }
 
     #[test]
+    fn env_vars_need_exactly_one_equals_sign() {
+        for bad in ["NO_EQUALS", "A=B=C", ""] {
+            let value = VALUE.replace(r#"["A=1"]"#, &format!(r#"["A=1",{bad:?}]"#));
+            let (p, _) = AgentConfigParameter::from_json(&value).unwrap();
+            let e = p.check().unwrap_err();
+            assert!(e.contains("envVars") && e.contains(&format!("{bad:?}")), "{e}");
+        }
+        let (p, _) = AgentConfigParameter::from_json(&VALUE.replace(r#"["A=1"]"#, r#"["A=","B=two words"]"#)).unwrap();
+        assert_eq!(p.env_vars(), Ok(&["A=".to_string(), "B=two words".to_string()][..]));
+    }
+
+    #[test]
     fn bad_values_name_the_field() {
         let value = VALUE.replace(r#""true""#, r#""yes""#).replace(r#""300""#, r#""-1""#);
         let (p, _) = AgentConfigParameter::from_json(&value).unwrap();
         assert!(p.disconnect_after_job().unwrap_err().contains("disconnectAfterJob"));
         assert!(p.idle_timeout_s().unwrap_err().contains("disconnectAfterIdleTimeout"));
+        assert!(p.check().unwrap_err().contains("disconnectAfterJob"));
         assert!(AgentConfigParameter::from_json("[]").unwrap_err().contains("object"));
         assert!(AgentConfigParameter::from_json(r#"{"endpoint":"x"}"#).unwrap_err().contains("missing field"));
     }
