@@ -61,6 +61,13 @@ impl Layout {
         self.agent_dir.join("hooks").join(if cfg!(windows) { "shutdown.ps1" } else { "shutdown" })
     }
 
+    /// The stack's config parameter as the first `boot start` was given it, so that the image's
+    /// boot unit can run `boot start` again on later boots (a warm-pool instance started for
+    /// service), when user data does not run.
+    pub fn saved_config_parameter(&self) -> PathBuf {
+        self.agent_dir.join("agent-stack.config-parameter")
+    }
+
     /// Written once `boot start` has started the agent; the health check only acts after that.
     pub fn started_marker(&self) -> PathBuf {
         self.agent_dir.join("agent-stack.started")

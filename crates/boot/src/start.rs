@@ -1,7 +1,9 @@
 //! `agent-stack boot start <config-param>`: what agent-aws-stack's start-agent.sh did, in one
-//! program. IMDS → the stack's config parameter → GitHub's SSH keys → the registration token →
-//! config.yaml → (wait while the instance is in a warm pool) → start the agent service. Any
-//! failure marks the instance Unhealthy, so its group replaces it.
+//! program. IMDS → the stack's config parameter → GitHub's SSH keys → (wait while the instance is
+//! in a warm pool) → the registration token and the agent's name → config.yaml → start the agent
+//! service. The name (a pre-signed URL is valid for 15 minutes) and the token are made right
+//! before the agent starts, never before a warm-pool wait of unknown length. Any failure marks the
+//! instance Unhealthy, so its group replaces it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,23 +54,29 @@ pub async fn start(options: &StartOptions) -> Result<(), String> {
 
 async fn prepare_and_start(imds: &Imds, sdk: &SdkConfig, instance_id: &str, options: &StartOptions) -> Result<(), String> {
     let user = options.agent_user.as_deref().map(lookup_user).transpose()?;
+    let saved = options.layout.saved_config_parameter();
+    write_atomic(&saved, options.config_parameter.as_bytes(), 0o644, None)?;
     let param = read_parameter(sdk, &options.config_parameter, options.attempts).await?;
     let (param, unknown) =
         AgentConfigParameter::from_json(&param).map_err(|e| format!("SSM parameter {}: {e}", options.config_parameter))?;
     if !unknown.is_empty() {
         say(&format!("ignoring fields this version does not know in {}: {}", options.config_parameter, unknown.join(", ")));
     }
+    param.check().map_err(|e| format!("SSM parameter {}: {e}", options.config_parameter))?;
 
     let keys = read_parameter(sdk, &param.ssh_keys_parameter_name, options.attempts).await?;
     let known_hosts = install_known_hosts(&keys, options.known_hosts.clone(), user.as_ref())?;
     say(&format!("wrote GitHub's SSH host keys to {}", known_hosts.display()));
+
+    // A stale marker would let the health check power off an instance whose agent has not started.
+    remove_if_present(&options.layout.started_marker())?;
+    wait_until_in_service(imds, options).await?;
 
     let token_name = param.agent_token_parameter_name.as_str();
     let token = with_jitter(&format!("reading the registration token from SSM parameter {token_name}"), options.attempts, || async move {
         agent_stack_aws::read_token(sdk, token_name).await.map_err(|e| e.to_string())
     })
     .await?;
-
     let agent_name =
         if param.use_pre_signed_url { agent_stack_aws::presign::caller_identity_url(sdk).await? } else { name::random_name(instance_id) };
     let hook = options.layout.shutdown_hook().display().to_string();
@@ -78,7 +86,6 @@ async fn prepare_and_start(imds: &Imds, sdk: &SdkConfig, instance_id: &str, opti
     let shown_name = if param.use_pre_signed_url { "a pre-signed STS URL".to_string() } else { yaml.name.clone() };
     say(&format!("wrote {} (agent name: {shown_name})", config_file.display()));
 
-    wait_until_in_service(imds, options).await?;
     let command = options.start_command.clone();
     tokio::task::spawn_blocking(move || run_command(&command)).await.map_err(|e| format!("start command: {e}"))??;
     write_atomic(&options.layout.started_marker(), instance_id.as_bytes(), 0o644, None)?;
@@ -86,11 +93,28 @@ async fn prepare_and_start(imds: &Imds, sdk: &SdkConfig, instance_id: &str, opti
     Ok(())
 }
 
+/// The config parameter an earlier `boot start` saved in `layout`, for a later boot.
+pub fn saved_config_parameter(layout: &Layout) -> Result<String, String> {
+    let path = layout.saved_config_parameter();
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+        Ok(_) => Err(format!("{} is empty", path.display())),
+        Err(e) => Err(format!("no CONFIG_PARAMETER given, and none saved by an earlier `boot start` in {}: {e}", path.display())),
+    }
+}
+
 async fn read_parameter(sdk: &SdkConfig, name: &str, attempts: u32) -> Result<String, String> {
     with_jitter(&format!("reading SSM parameter {name}"), attempts, || async move {
         agent_stack_aws::get_string(sdk, name).await?.ok_or_else(|| "not found".to_string())
     })
     .await
+}
+
+fn remove_if_present(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("removing {}: {e}", path.display())),
+        _ => Ok(()),
+    }
 }
 
 fn install_known_hosts(keys: &str, path: Option<PathBuf>, user: Option<&User>) -> Result<PathBuf, String> {
@@ -111,7 +135,8 @@ fn install_known_hosts(keys: &str, path: Option<PathBuf>, user: Option<&User>) -
 }
 
 /// A warm-pool instance (`Warmed:*`) is prepared but its agent waits until the instance goes
-/// InService, so it takes no job while parked.
+/// InService, so it takes no job while parked. A stopped pool instance ends this wait with its
+/// power; the image's boot unit runs `boot start` again when the instance is started for service.
 async fn wait_until_in_service(imds: &Imds, options: &StartOptions) -> Result<(), String> {
     let mut announced = false;
     let mut failures = 0;

@@ -18,8 +18,10 @@ pub enum BootCommand {
     /// Fetch the stack's config and token from SSM, write the agent's config.yaml and start the
     /// agent. On failure the instance marks itself Unhealthy so its group replaces it.
     #[command(after_help = "Examples:\n  agent-stack boot start my-stack-config\n  \
-        agent-stack boot start my-stack-config --agent-dir /opt/semaphore/agent --start-command 'systemctl start semaphore-agent'\n\n\
-        Called by the image's /opt/semaphore/agent/start.sh, which the stack's user data runs.\n\
+        agent-stack boot start my-stack-config --agent-dir /opt/semaphore/agent --start-command 'systemctl start semaphore-agent'\n  \
+        agent-stack boot start   # on a later boot: the parameter the first start saved\n\n\
+        Called by the image's /opt/semaphore/agent/start.sh, which the stack's user data runs on the first boot, and by the\n\
+        image's boot unit on every later boot (a warm-pool instance started for service).\n\
         IMDS is reached through AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS through AWS_ENDPOINT_URL when set.")]
     Start(StartArgs),
     /// The agent's shutdown hook: terminate this instance through its Auto Scaling group,
@@ -39,9 +41,10 @@ pub enum BootCommand {
 
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// The stack's agent config SSM parameter (`<stack>-config`).
+    /// The stack's agent config SSM parameter (`<stack>-config`) [default: the one the first
+    /// `boot start` on this instance was given, as the image's boot unit runs it on later boots].
     #[arg(value_name = "CONFIG_PARAMETER")]
-    pub config_parameter: String,
+    pub config_parameter: Option<String>,
     /// The agent's directory; config.yaml is written there.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_AGENT_DIR)]
     pub agent_dir: PathBuf,
@@ -95,15 +98,19 @@ pub struct WatchArgs {
 pub fn run(command: &BootCommand) -> Result<(), CliError> {
     match command {
         BootCommand::Start(a) => {
-            if !agent_stack_config::syntax_ok_ssm_name(&a.config_parameter) {
+            let layout = Layout::new(&a.agent_dir);
+            let config_parameter = match &a.config_parameter {
+                Some(name) => name.clone(),
+                None => agent_stack_boot::start::saved_config_parameter(&layout).map_err(CliError::Input)?,
+            };
+            if !agent_stack_config::syntax_ok_ssm_name(&config_parameter) {
                 return Err(CliError::Input(format!(
-                    "CONFIG_PARAMETER {:?} is not an SSM parameter name (letters, digits, . - _ / only)",
-                    a.config_parameter
+                    "CONFIG_PARAMETER {config_parameter:?} is not an SSM parameter name (letters, digits, . - _ / only)"
                 )));
             }
             let options = StartOptions {
-                config_parameter: a.config_parameter.clone(),
-                layout: Layout::new(&a.agent_dir),
+                config_parameter,
+                layout,
                 start_command: a.start_command.clone(),
                 agent_user: Some(a.agent_user.clone()),
                 known_hosts: a.known_hosts.clone(),
