@@ -1,7 +1,8 @@
 //! The instance side end to end on this machine: `agent-stack boot …` against an IMDSv2 stub, moto
 //! (a stack synthesized by us, an Auto Scaling group with fake instances) and the Semaphore stub,
-//! with a stand-in agent process (examples/stand_in_agent.rs) started the way the image's service
-//! starts the agent: `<agent dir>/agent start --config-file <agent dir>/config.yaml`.
+//! with the agent (the real semaphoreci/agent when `AGENT_STACK_SEMAPHORE_AGENT` names it, else
+//! the stand-in: support::agent_binary) started the way the image's service starts it:
+//! `<agent dir>/agent start --config-file <agent dir>/config.yaml`.
 
 mod support;
 
@@ -81,16 +82,26 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
-    let Some(fleet) = fleet(2, "0").await else { return };
+async fn a_start_that_cannot_read_ssm_or_gets_bad_values_marks_the_instance_unhealthy() {
+    let Some(fleet) = fleet(3, "0").await else { return };
     let ids = fleet.instance_ids().await;
     let missing = format!("{}-missing-config", fleet.stack.stack_name);
     let broken = format!("{}-broken-config", fleet.stack.stack_name);
     agent_stack_aws::put_string(&fleet.sdk, &broken, r#"{"endpoint":"org.semaphoreci.com"}"#).await.unwrap_or_else(|e| panic!("{e}"));
-    // A parameter that is not there, and one whose value is not the stack's config.
-    for (instance, parameter, cause) in [(&ids[0], &missing, "not found"), (&ids[1], &broken, "missing field")] {
+    // The stack's own value with an env-vars entry the agent would exit on.
+    let bad_env = format!("{}-bad-env-config", fleet.stack.stack_name);
+    let good = agent_stack_aws::get_string(&fleet.sdk, &fleet.config_parameter()).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap_or_else(|e| panic!("{e}"));
+    value["envVars"] = serde_json::json!(["CACHE=on", "NO_EQUALS_SIGN"]);
+    agent_stack_aws::put_string(&fleet.sdk, &bad_env, &value.to_string()).await.unwrap_or_else(|e| panic!("{e}"));
+    // A parameter that is not there, one whose value is not the stack's config, one with a bad value.
+    let started = fleet.agent_dir().join("should-not-run");
+    let start_command = format!("touch {}", started.display());
+    for (instance, parameter, cause) in
+        [(&ids[0], &missing, "not found"), (&ids[1], &broken, "missing field"), (&ids[2], &bad_env, "envVars entry \"NO_EQUALS_SIGN\"")]
+    {
         let imds = ImdsStub::start(instance, "us-east-1").await;
-        let (code, log) = fleet.run_boot(&imds, &fleet.start_args(parameter, "touch should-not-run")).await;
+        let (code, log) = fleet.run_boot(&imds, &fleet.start_args(parameter, &start_command)).await;
         assert_eq!(code, 1, "{log}");
         assert!(log.contains(parameter.as_str()) && log.contains(cause) && log.contains("Unhealthy"), "{log}");
         let (_, instances) = fleet.group().await;
@@ -98,6 +109,7 @@ async fn a_start_that_cannot_read_ssm_marks_the_instance_unhealthy() {
         assert_eq!(health.to_ascii_lowercase(), "unhealthy", "{instances:?}");
     }
     assert!(!fleet.agent_dir().join("config.yaml").exists());
+    assert!(!started.exists(), "no agent is started from a bad parameter");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -129,49 +141,132 @@ async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent() {
     assert_eq!(fleet.group().await, (1, vec![(last.clone(), "InService".into(), "Healthy".into())]));
 }
 
+/// A warm-pool instance may wait for hours: its agent's name (a pre-signed URL valid for 15
+/// minutes) and token are made when it goes InService, not before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_warm_pool_instance_starts_its_agent_only_when_in_service() {
-    let Some(fleet) = fleet(1, "0").await else { return };
+async fn a_warm_pool_instance_makes_its_agent_config_only_when_in_service() {
+    let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_USE_PRE_SIGNED_URL", "true")]).await else { return };
     let (_, imds) = fleet.first_instance().await;
     imds.set_lifecycle_state(Some("Warmed:Running"));
     let started = fleet.agent_dir().join("agent-started");
     let param = fleet.config_parameter();
     let args = fleet.start_args(&param, &format!("touch {}", started.display()));
     let child = fleet.boot(&imds, &args.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap_or_else(|e| panic!("{e}"));
-    let config_file = fleet.agent_dir().join("config.yaml");
-    wait_until("config.yaml to be written", || config_file.exists()).await;
+    let known_hosts = fleet.agent_dir().join("home/.ssh/known_hosts");
+    wait_until("the instance to prepare itself", || known_hosts.exists()).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let config_file = fleet.agent_dir().join("config.yaml");
+    assert!(!config_file.exists(), "no config.yaml (name, token) while in the warm pool");
     assert!(!started.exists(), "the agent must not start in the warm pool");
+    let in_service_at = utc_stamp(std::time::SystemTime::now());
     imds.set_lifecycle_state(Some("InService"));
     let (code, log) = output(child).await;
     assert_eq!(code, 0, "{log}");
     assert!(started.exists() && log.contains("warm pool"), "{log}");
+    let written = config_map(&std::fs::read_to_string(&config_file).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let url = written.get("name").and_then(Yaml::as_str).unwrap_or_default().to_string();
+    let signed_at = query_param(&url, "X-Amz-Date");
+    assert!(signed_at >= in_service_at, "signed at {signed_at}, before the instance went InService at {in_service_at}");
+    // The parameter is saved for the image's boot unit, which runs `boot start` on later boots.
+    let saved = std::fs::read_to_string(fleet.agent_dir().join("agent-stack.config-parameter")).unwrap_or_default();
+    assert_eq!(saved, param);
+}
+
+/// `YYYYMMDDTHHMMSSZ`, as SigV4's X-Amz-Date.
+fn utc_stamp(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", rest / 3_600, rest % 3_600 / 60, rest % 60)
+}
+
+#[test]
+fn utc_stamps_match_sigv4_dates() {
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(1_796_000_000);
+    assert_eq!(utc_stamp(t), "20261130T005320Z");
+    assert_eq!(utc_stamp(std::time::UNIX_EPOCH + Duration::from_secs(951_782_400)), "20000229T000000Z");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_spot_interruption_notice_interrupts_the_agent_gracefully() {
+async fn an_agent_that_ran_its_job_leaves_the_group_without_lowering_desired() {
+    let Some(fleet) = fleet(2, "0").await else { return };
+    let (instance, imds) = fleet.first_instance().await;
+    fleet.stub.set_job_commands(&["echo built-$((2*21))"]);
+    fleet.stub.enqueue(TOKEN, 1);
+    let param = fleet.config_parameter();
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    assert_eq!(code, 0, "{log}");
+    // register → job → JOB_FINISHED → the hook terminates the instance, keeping the capacity.
+    fleet.wait_for("the instance to leave after its job", |(_, i)| !i.iter().any(|(id, _, _)| id == &instance)).await;
+    assert_eq!(fleet.group().await.0, 2, "JOB_FINISHED keeps the desired capacity");
+    let results = fleet.stub.job_results();
+    assert_eq!(results.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>(), ["passed"]);
+    assert!(fleet.stub.job_log(&results[0].0).join("\n").contains("built-42"));
+}
+
+/// `boot watch` for the whole life of an instance, as the image runs it.
+fn watcher(fleet: &Fleet, imds: &ImdsStub) -> std::process::Child {
+    let dir = fleet.agent_dir().display().to_string();
+    fleet.boot(imds, &["watch", "--agent-dir", &dir, "--poll-seconds", "1"]).spawn().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_spot_notice_while_busy_lets_the_job_pass_and_the_agent_leave_interrupted() {
     let Some(fleet) = fleet(1, "0").await else { return };
     let (instance, imds) = fleet.first_instance().await;
-    let param = fleet.config_parameter();
-    let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
-    let (code, log) = fleet.run_boot(&imds, &args).await;
-    assert_eq!(code, 0, "{log}");
     let stub = &fleet.stub;
-    wait_until("the agent to register", || !stub.agent_names().is_empty()).await;
-    let name = stub.agent_names().remove(0);
-
-    let dir = fleet.agent_dir().display().to_string();
-    let watcher = fleet.boot(&imds, &["watch", "--agent-dir", &dir, "--poll-seconds", "1"]).spawn().unwrap_or_else(|e| panic!("{e}"));
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(stub.interrupted_agents().is_empty(), "no notice yet");
+    stub.set_job_commands(&["sleep 5", "echo finished-in-peace"]);
+    stub.enqueue(TOKEN, 1);
+    let param = fleet.config_parameter();
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    assert_eq!(code, 0, "{log}");
+    let watcher = watcher(&fleet, &imds);
+    wait_until("the agent to take the job", || !stub.busy_agents().is_empty()).await;
+    let name = stub.busy_agents().remove(0);
     imds.set_instance_action(Some(r#"{"action":"terminate","time":"2026-11-28T12:00:00Z"}"#));
     wait_until("Semaphore to learn of the interruption", || stub.interrupted_agents() == vec![name.clone()]).await;
+    // INTERRUPTED after the job: the instance leaves, and the group keeps its capacity.
+    fleet.wait_for("the interrupted instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;
+    let results = stub.job_results();
+    assert_eq!(results.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>(), ["passed"], "the job was never stopped");
+    assert!(stub.job_log(&results[0].0).join("\n").contains("finished-in-peace"));
     let mut watcher = watcher;
     let _ = watcher.kill();
     let (_, log) = output(watcher).await;
-    assert_eq!(log.matches("asking the agent").count(), 1, "{log}");
-    // INTERRUPTED: the instance leaves, and the group keeps its capacity (a replacement comes).
+    assert!(log.contains("spot interruption notice") && log.contains("asking the agent"), "{log}");
+}
+
+/// The notice is there before the agent has registered (the common case: a spot instance whose
+/// notice comes while it boots). A SIGTERM then is lost, so the watcher asks until it counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_drain_that_arrives_during_registration_still_reaches_semaphore() {
+    let Some(fleet) = fleet(1, "0").await else { return };
+    let (instance, imds) = fleet.first_instance().await;
+    let stub = &fleet.stub;
+    stub.refuse_registration_for(Duration::from_secs(5));
+    imds.set_instance_action(Some(r#"{"action":"terminate","time":"2026-11-28T12:00:00Z"}"#));
+    let watcher = watcher(&fleet, &imds);
+    let param = fleet.config_parameter();
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    assert_eq!(code, 0, "{log}");
+    wait_until("a refused registration", || !stub.registrations().is_empty()).await;
     fleet.wait_for("the interrupted instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;
+    let names = stub.agent_names();
+    assert_eq!(stub.interrupted_agents().len(), 1, "the agent reported the interruption; registered: {names:?}");
+    assert!(stub.job_results().is_empty(), "no job was taken");
+    let mut watcher = watcher;
+    let _ = watcher.kill();
+    let (_, log) = output(watcher).await;
+    assert!(log.contains("spot interruption notice"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -158,13 +158,14 @@ pub fn start_args_in(dir: &Path, config_parameter: &str, start_command: &str) ->
     ]
 }
 
-/// The command that starts the agent in `dir` in the background, as the agent service would.
+/// The command that starts the agent in `dir` in the background, as the agent service would:
+/// like systemd's `Restart=always` in the agent's unit, an agent killed by a signal is started
+/// again (after 1 s); one that exits by itself is not.
 pub fn stand_in_agent_command_in(dir: &Path) -> String {
     install_agent(dir);
     let dir = dir.display();
-    format!(
-        "SEMAPHORE_AGENT_LOG_FILE_PATH={dir}/agent-file.log nohup {dir}/agent start --config-file {dir}/config.yaml > {dir}/agent.log 2>&1 &"
-    )
+    let agent = format!("SEMAPHORE_AGENT_LOG_FILE_PATH={dir}/agent-file.log {dir}/agent start --config-file {dir}/config.yaml");
+    format!("nohup bash -c 'while {agent}; [ $? -ge 128 ]; do sleep 1; done' >> {dir}/agent.log 2>&1 &")
 }
 
 /// Puts the agent binary at `<dir>/agent`, as the image does: a file of its own, not a symlink
