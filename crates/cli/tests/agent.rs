@@ -200,3 +200,39 @@ async fn a_busy_agent_asked_to_leave_again_and_again_finishes_its_job() {
     assert_eq!(agent.hook_reason().as_deref(), Some("INTERRUPTED"));
 }
 
+
+/// config.yaml as `boot start` writes it for every example and every reference config (the
+/// endpoint pointed at the stub): the agent starts on it and registers, it does not exit at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_agent_accepts_config_yaml_for_every_example_and_reference_config() {
+    use agent_stack_boot::agent_yaml::AgentYaml;
+    use agent_stack_config::{load, ConfigFile, RegistrationToken};
+    let reference = support::repo_file("../shared/reference/agent-aws-stack");
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [support::repo_file("examples"), reference] {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.to_string_lossy().ends_with(".json")));
+    }
+    files.retain(|p| !p.to_string_lossy().ends_with(".template.json"));
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let agent = Agent::new().await;
+    let endpoint = agent.stub.endpoint().trim_start_matches("http://").to_string();
+    for (i, file) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{e}"));
+        let name = file.display().to_string();
+        let (_, config) = load(Some(ConfigFile { path: &name, contents: &text }), std::iter::empty::<(String, String)>())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut param = agent_stack_template::agent_config(&config);
+        param.endpoint = endpoint.clone();
+        let agent_name = agent_stack_boot::name::random_name(&format!("i-0{i:016}"));
+        let hook = agent.path("hook.sh").display().to_string();
+        let yaml = AgentYaml::new(&param, RegistrationToken::new(TOKEN), agent_name.clone(), hook).unwrap_or_else(|e| panic!("{name}: {e}"));
+        std::fs::write(agent.path("config.yaml"), yaml.render()).unwrap_or_else(|e| panic!("{e}"));
+        let child = agent.start();
+        agent.registered(&agent_name).await;
+        agent.terminate();
+        let (code, out) = finish(child).await;
+        assert_eq!(code, 0, "{name}: {out}");
+    }
+}
