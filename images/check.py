@@ -96,6 +96,16 @@ class Report:
         self.counts[kind] = self.counts.get(kind, 0) + 1
 
 
+# The oldest agent that knows every key `agent-stack boot start` writes to config.yaml
+# (interruption-grace-period came with v2.2.0).
+MIN_AGENT = (2, 2, 0)
+
+
+def release_tuple(version) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", str(version))
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
 def files(root: Path, pattern: str) -> list[Path]:
     return sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
 
@@ -196,6 +206,10 @@ def check_template(rep: Report, path: Path) -> set[Path]:
     for v in ("agent_version", "toolbox_version"):
         default = variables.get(v, {}).get("default", "")
         rep.check(bool(PINNED_RELEASE.match(str(default))), path, f"variable {v} needs a pinned default like v1.2.3, not {default!r}")
+    agent = release_tuple(variables.get("agent_version", {}).get("default", ""))
+    rep.check(agent is None or agent >= MIN_AGENT, path,
+              f"agent_version must be v{'.'.join(map(str, MIN_AGENT))} or newer: older agents do not know interruption-grace-period, "
+              "which config.yaml sets, and exit at start")
     rep.check("default" not in variables.get("agent_stack_binary", {"default": None}), path, "agent_stack_binary must have no default")
 
     def allowed(var: str, universe: tuple[str, ...]) -> set[str]:
@@ -364,6 +378,10 @@ def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
     return sections
 
 
+# Where the first `boot start` saves the stack's config parameter (crates/boot/src/layout.rs).
+SAVED_PARAMETER = "/opt/semaphore/agent/agent-stack.config-parameter"
+
+
 def check_units(rep: Report, paths: list[Path]) -> None:
     units = {}
     for path in paths:
@@ -410,6 +428,14 @@ def check_units(rep: Report, paths: list[Path]) -> None:
             p, u = watch[0]
             rep.check(u["Service"].get("Restart") == ["always"], p, "the watcher needs Restart=always")
             rep.check("WantedBy" in u.get("Install", {}), p, "the watcher needs [Install] WantedBy=")
+        starts = [(p, u) for p, u in running("start") if p.parent == d]
+        if rep.check(bool(starts), d, f"no unit runs `{AGENT_STACK_UNIX} boot start` on later boots (warm-pool instances)"):
+            p, u = starts[0]
+            cond = u.get("Unit", {}).get("ConditionPathExists", [])
+            rep.check(cond == [SAVED_PARAMETER], p, f"must run only once a first start saved its parameter: ConditionPathExists={SAVED_PARAMETER}")
+            rep.check("cloud-final.service" in " ".join(u.get("Unit", {}).get("Before", [])), p,
+                      "needs Before=cloud-final.service, so it never runs beside the first boot's user data")
+            rep.check("WantedBy" in u.get("Install", {}), p, "the boot unit needs [Install] WantedBy=")
 
 
 def check_plists(rep: Report, paths: list[Path]) -> None:
@@ -453,6 +479,8 @@ def check_contract(rep: Report) -> None:
     wants = {
         "files/windows/start.ps1": ["agent-stack.exe\" boot start", "--agent-dir $AgentDir", "--start-command"],
         "files/windows/shutdown.ps1": ["agent-stack.exe' boot shutdown-hook"],
+        "files/windows/start-later.ps1": ["agent-stack.config-parameter", "agent-stack.exe\" boot start --agent-dir $AgentDir"],
+        "windows/scripts/provision.ps1": ["start-later.ps1", "-AtStartup"],
     }
     for rel, needles in wants.items():
         path = rep.root / rel

@@ -48,6 +48,14 @@ class CheckCatchesBrokenImages(unittest.TestCase):
         code, out = run_check(self.root)
         self.assertEqual(code, 0, out)
 
+    def test_an_agent_too_old_for_the_config(self) -> None:
+        self.replace("linux/ubuntu.pkr.hcl", 'default = "v2.4.0"', 'default = "v2.1.9"')
+        self.assert_fails("linux/ubuntu.pkr.hcl", "v2.2.0 or newer")
+
+    def test_a_boot_unit_that_would_run_beside_user_data(self) -> None:
+        self.replace("linux/files/agent-stack-boot.service", "Before=cloud-final.service", "After=cloud-final.service")
+        self.assert_fails("agent-stack-boot.service", "Before=cloud-final.service")
+
     def test_imds_v1_left_enabled(self) -> None:
         self.replace("linux/ubuntu.pkr.hcl", 'http_tokens                 = "required"', 'http_tokens                 = "optional"')
         self.assert_fails("linux/ubuntu.pkr.hcl", "IMDSv2")

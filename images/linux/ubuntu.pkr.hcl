@@ -179,6 +179,7 @@ build {
       "${path.root}/files/agent-stack-health.service",
       "${path.root}/files/agent-stack-health.timer",
       "${path.root}/files/agent-stack-watch.service",
+      "${path.root}/files/agent-stack-boot.service",
     ]
     destination = "${local.staging}/"
   }

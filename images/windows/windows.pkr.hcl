@@ -145,6 +145,7 @@ build {
   provisioner "file" {
     sources = [
       "${path.root}/../files/windows/start.ps1",
+      "${path.root}/../files/windows/start-later.ps1",
       "${path.root}/../files/windows/shutdown.ps1",
       "${path.root}/files/amazon-cloudwatch-agent.json",
     ]

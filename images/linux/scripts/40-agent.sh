@@ -47,11 +47,11 @@ chown -R "$user:$user" "$agent_dir"
 )
 systemctl disable semaphore-agent.service 2>/dev/null || true
 
-echo "== installing the health check and the interruption watcher"
-for unit in agent-stack-health.service agent-stack-health.timer agent-stack-watch.service; do
+echo "== installing the health check, the interruption watcher and the later-boot start"
+for unit in agent-stack-health.service agent-stack-health.timer agent-stack-watch.service agent-stack-boot.service; do
   install -m 0644 "$STAGING/$unit" "/etc/systemd/system/$unit"
 done
 touch "$agent_dir/health-check.log"
 chown "$user:$user" "$agent_dir/health-check.log"
 systemctl daemon-reload
-systemctl enable agent-stack-health.timer agent-stack-watch.service
+systemctl enable agent-stack-health.timer agent-stack-watch.service agent-stack-boot.service

@@ -64,6 +64,7 @@ Set-Content -Path "$AgentDir\toolbox_version" -Value $env:TOOLBOX_VERSION
 Write-Output '== agent-stack'
 Copy-Item -Path "$Staging\agent-stack.exe" -Destination "$AgentDir\agent-stack.exe" -Force
 Copy-Item -Path "$Staging\start.ps1" -Destination "$AgentDir\start.ps1" -Force
+Copy-Item -Path "$Staging\start-later.ps1" -Destination "$AgentDir\start-later.ps1" -Force
 Copy-Item -Path "$Staging\shutdown.ps1" -Destination "$AgentDir\hooks\shutdown.ps1" -Force
 Invoke-Native "$AgentDir\agent-stack.exe" @('--help') | Out-Null
 
@@ -93,6 +94,14 @@ $watchSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStop
   -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)
 Register-ScheduledTask -Force -TaskName 'agent-stack watch' -User 'SYSTEM' -RunLevel Highest `
   -Action (New-CmdAction 'watch' 'watch.log') -Trigger (New-ScheduledTaskTrigger -AtStartup) -Settings $watchSettings | Out-Null
+
+# Later boots (a warm-pool instance started for service): user data does not run again.
+$laterAction = New-ScheduledTaskAction -Execute 'powershell.exe' `
+  -Argument "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File $AgentDir\start-later.ps1"
+$laterSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries `
+  -MultipleInstances IgnoreNew -ExecutionTimeLimit ([TimeSpan]::Zero)
+Register-ScheduledTask -Force -TaskName 'agent-stack start on later boots' -User 'SYSTEM' -RunLevel Highest `
+  -Action $laterAction -Trigger (New-ScheduledTaskTrigger -AtStartup) -Settings $laterSettings | Out-Null
 
 Write-Output '== Windows Update off (no updates or reboots under running jobs)'
 $au = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU'
