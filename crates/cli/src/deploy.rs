@@ -13,6 +13,9 @@ use crate::stack_ops::{
 
 pub fn run(args: &DeployArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
+    for note in &config.notes {
+        eprintln!("note: {note}");
+    }
     let stack = config.stack_name.clone();
     stack_ops::runtime()?.block_on(async {
         let sdk = sdk_config(CallProfile::Command).await;

@@ -80,6 +80,25 @@ fn config_file_from_environment_and_overrides() {
 }
 
 #[test]
+fn validate_accepts_the_token_parameter_name_as_kms_key_with_a_note() {
+    let path = temp_file("kms-as-param.json", MIN);
+    let (code, out, err) = run(bin().args(["validate", "--config"]).arg(&path).env("SEMAPHORE_AGENT_TOKEN_KMS_KEY", "test-token"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("note: SEMAPHORE_AGENT_TOKEN_KMS_KEY is \"test-token\", the token's parameter name, not a KMS key"), "{out}");
+    let (code, _, err) = run(bin().args(["validate", "--config"]).arg(&path).env("SEMAPHORE_AGENT_TOKEN_KMS_KEY", "some-key"));
+    assert_eq!(code, 2);
+    assert!(err.contains("SEMAPHORE_AGENT_TOKEN_KMS_KEY"), "{err}");
+}
+
+#[test]
+fn boot_start_without_a_parameter_needs_one_saved_by_a_first_start() {
+    let dir = std::env::temp_dir().join(format!("agent-stack-boot-saved-{}", std::process::id()));
+    let (code, _, err) = run(bin().args(["boot", "start", "--agent-dir"]).arg(&dir));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no CONFIG_PARAMETER given") && err.contains("agent-stack.config-parameter"), "{err}");
+}
+
+#[test]
 fn missing_config_file_is_bad_input() {
     let (code, _, err) = run(bin().args(["validate", "--config", "/nonexistent/config.json"]));
     assert_eq!(code, 2);

@@ -152,7 +152,7 @@ impl TryFrom<&RawConfig> for Config {
             notes.push(format!("{ALLOW_PUBLIC_SUBNET} has no effect: the scaler Lambda uses {SUBNETS} as given"));
         }
         let cache_bucket = f.checked(CACHE_BUCKET_NAME, syntax::bucket_name, "an S3 bucket name (3-63 of a-z, 0-9, '.', '-')");
-        let token_kms_key = kms_key(&mut f);
+        let token_kms_key = kms_key(&mut f, token_parameter_name.as_deref(), &mut notes);
         let dynamic_scaling = f.bool(USE_DYNAMIC_SCALING);
         let managed_policies = managed_policies(&mut f);
         let root_volume = root_volume(&mut f, ami.is_some(), &mut notes);
@@ -349,8 +349,19 @@ fn placement(f: &mut Fields<'_>) -> Placement {
     }
 }
 
-fn kms_key(f: &mut Fields<'_>) -> Option<KmsKey> {
+fn kms_key(f: &mut Fields<'_>, token_parameter_name: Option<&str>, notes: &mut Vec<String>) -> Option<KmsKey> {
     let value = f.get(TOKEN_KMS_KEY)?;
+    // Semaphore's guide for agent-aws-stack puts the token's parameter name here. agent-aws-stack
+    // deploys it as is: a grant on a key that does not exist, while the token, encrypted with the
+    // AWS managed aws/ssm key, still decrypts through SSM.
+    if Some(value) == token_parameter_name {
+        notes.push(format!(
+            "{TOKEN_KMS_KEY} is {value:?}, the token's parameter name, not a KMS key: as with agent-aws-stack, instances get a \
+             kms:Decrypt grant on a key of that id, which does not exist, and the token must be encrypted with the AWS managed key \
+             aws/ssm (the default of `agent-stack token put`). Set a KMS key id, ARN or alias (alias/name), or leave it unset"
+        ));
+        return Some(KmsKey::Id(value.to_string()));
+    }
     let key = if syntax::kms_key_id(value) {
         Some(KmsKey::Id(value.to_string()))
     } else if syntax::arn_of(value, "kms") {

@@ -1045,6 +1045,20 @@ fn other_identifiers_and_lists_accept_valid_values() {
     }
 }
 
+/// Semaphore's guide puts the token's parameter name into SEMAPHORE_AGENT_TOKEN_KMS_KEY, and
+/// agent-aws-stack deploys it: accepted with a note that says what it means. Any other value that
+/// is no key keeps its error (see below: "my-key").
+#[test]
+fn the_token_parameter_name_as_kms_key_is_accepted_with_a_note() {
+    let c = expect_ok(&[(TOKEN_KMS_KEY, "test-token")]);
+    assert_eq!(c.token_kms_key, Some(KmsKey::Id("test-token".into())));
+    let note = c.notes.iter().find(|n| n.contains(TOKEN_KMS_KEY)).unwrap_or_else(|| panic!("no note: {:?}", c.notes));
+    assert!(note.contains("not a KMS key") && note.contains("aws/ssm") && note.contains("alias/name"), "{note}");
+    let c = expect_ok(&[(TOKEN_PARAMETER_NAME, "/ci/semaphore/token"), (TOKEN_KMS_KEY, "/ci/semaphore/token")]);
+    assert_eq!(c.token_kms_key, Some(KmsKey::Id("/ci/semaphore/token".into())));
+    expect_err(&[(TOKEN_KMS_KEY, "other-token")], TOKEN_KMS_KEY, "alias");
+}
+
 #[test]
 fn other_identifiers_and_lists_reject_invalid_values() {
     let cases: &[(&str, &str)] = &[

@@ -176,6 +176,18 @@ fn token_decryption_uses_the_configured_key() {
     assert_eq!(kms["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"], "alias/ci-secrets");
 }
 
+/// As agent-aws-stack deploys Semaphore's documented example: the token's parameter name in the
+/// key's place becomes a grant on `key/<name>` (no such key; the aws/ssm-encrypted token still
+/// decrypts through SSM under that key's own policy).
+#[test]
+fn the_token_parameter_name_as_kms_key_is_granted_as_agent_aws_stack_does() {
+    let t = template(&[("SEMAPHORE_AGENT_TOKEN_KMS_KEY", "test-token")]);
+    for policy in ["instanceProfilePolicy62AF6D2B", "scalerLambdaPolicy55529EAF"] {
+        let kms = statements(&t, policy).into_iter().find(|s| s["Action"] == "kms:Decrypt").unwrap_or_default();
+        assert_eq!(kms["Resource"], json!({ "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/test-token" }));
+    }
+}
+
 #[test]
 fn instances_may_only_terminate_and_mark_the_stacks_own_group() {
     let t = template(&[]);
