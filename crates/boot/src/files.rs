@@ -14,6 +14,7 @@ pub struct User {
 }
 
 /// Looks `name` up in the passwd database text (`/etc/passwd` format).
+#[cfg_attr(windows, allow(dead_code))]
 pub fn find_user(passwd: &str, name: &str) -> Option<User> {
     passwd.lines().find_map(|line| {
         let f: Vec<&str> = line.split(':').collect();

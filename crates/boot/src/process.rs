@@ -1,8 +1,11 @@
 //! The running agent: found by its command line (`<agent dir>/agent start …`, as the service
-//! starts it) and interrupted with SIGTERM, which the agent reports to Semaphore before it stops.
+//! starts it) and asked to leave: SIGTERM on Linux and macOS; on Windows a console Ctrl-C event
+//! (see [`interrupt`]). The agent reports either to Semaphore as an interruption and stops when
+//! Semaphore tells it to.
 
 use std::path::Path;
 
+#[cfg(unix)]
 use crate::layout::run_program;
 use crate::Layout;
 
@@ -46,11 +49,38 @@ pub fn agent_pids(layout: &Layout) -> Result<Vec<u32>, String> {
     Ok(String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split("\",\"").nth(1)?.parse().ok()).collect())
 }
 
-/// Asks a process to stop (SIGTERM; on Windows, taskkill without /F).
+/// Asks an agent process to leave: SIGTERM, which the agent's handler reports as `interrupted_at`.
+#[cfg(unix)]
 pub fn interrupt(pid: u32) -> Result<(), String> {
-    let pid_text = pid.to_string();
-    let (program, args) = if cfg!(windows) { ("taskkill", vec!["/PID", &pid_text]) } else { ("kill", vec!["-TERM", &pid_text]) };
-    run_program(program, &args, &format!("{program} {}", args.join(" ")))
+    let pid = pid.to_string();
+    run_program("kill", &["-TERM", &pid], &format!("kill -TERM {pid}"))
+}
+
+/// Asks an agent process to leave, on Windows. The agent listens for `os.Interrupt`, which Go
+/// delivers for a console Ctrl-C or Ctrl-Break event; a window message or `taskkill` without /F
+/// never reaches a windowless service process, and a service stop ends in TerminateProcess. NSSM
+/// gives the agent a console, so the watcher attaches to it and raises Ctrl-C there. The agent
+/// starts its job's processes in their own process groups, where Ctrl-C is disabled, so the job
+/// itself is not interrupted; the watcher ignores the event while it is attached.
+#[cfg(windows)]
+pub fn interrupt(pid: u32) -> Result<(), String> {
+    use windows_sys::Win32::System::Console::{AttachConsole, FreeConsole, GenerateConsoleCtrlEvent, SetConsoleCtrlHandler, CTRL_C_EVENT};
+    // SAFETY: plain Win32 calls with no pointers; the watcher leaves the agent's console again
+    // whatever happens, and its own output goes to a file, not to a console.
+    unsafe {
+        FreeConsole();
+        if AttachConsole(pid) == 0 {
+            return Err(format!("cannot attach to the console of process {pid}: {}", std::io::Error::last_os_error()));
+        }
+        SetConsoleCtrlHandler(None, 1);
+        let sent = GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0);
+        let error = std::io::Error::last_os_error();
+        FreeConsole();
+        if sent == 0 {
+            return Err(format!("cannot send Ctrl-C to the console of process {pid}: {error}"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
