@@ -90,10 +90,9 @@ async fn finish(agent: Child) -> (i32, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unknown_keys_and_malformed_entries_stop_the_agent_before_it_registers() {
     let agent = Agent::new().await;
-    for (extra, says) in [
-        ("idle-timeout: 5\n", "Unrecognized option 'idle-timeout'"),
-        ("env-vars: [\"A=1\", \"NO_EQUALS\"]\n", "NO_EQUALS"),
-    ] {
+    for (extra, says) in
+        [("idle-timeout: 5\n", "Unrecognized option 'idle-timeout'"), ("env-vars: [\"A=1\", \"NO_EQUALS\"]\n", "NO_EQUALS")]
+    {
         agent.configure("agent-contract-bad-config", extra);
         let (code, out) = finish(agent.start()).await;
         assert_eq!(code, 1, "{extra}: {out}");
@@ -182,7 +181,10 @@ async fn a_busy_agent_asked_to_leave_again_and_again_finishes_its_job() {
     let agent = Agent::new().await;
     agent.stub.set_job_commands(&["sleep 4", "echo done-after-sleep"]);
     agent.stub.enqueue(TOKEN, 1);
-    agent.configure("agent-contract-busy", "disconnect-after-job: false\ndisconnect-after-idle-timeout: 0\ninterruption-grace-period: 86400\n");
+    agent.configure(
+        "agent-contract-busy",
+        "disconnect-after-job: false\ndisconnect-after-idle-timeout: 0\ninterruption-grace-period: 86400\n",
+    );
     let child = agent.start();
     let stub = &agent.stub;
     wait_until("the job to start", || !stub.busy_agents().is_empty()).await;
@@ -199,7 +201,6 @@ async fn a_busy_agent_asked_to_leave_again_and_again_finishes_its_job() {
     assert!(stub.job_log(&results[0].0).join("\n").contains("done-after-sleep"));
     assert_eq!(agent.hook_reason().as_deref(), Some("INTERRUPTED"));
 }
-
 
 /// config.yaml as `boot start` writes it for every example and every reference config (the
 /// endpoint pointed at the stub): the agent starts on it and registers, it does not exit at once.
@@ -227,7 +228,8 @@ async fn the_agent_accepts_config_yaml_for_every_example_and_reference_config() 
         param.endpoint = endpoint.clone();
         let agent_name = agent_stack_boot::name::random_name(&format!("i-0{i:016}"));
         let hook = agent.path("hook.sh").display().to_string();
-        let yaml = AgentYaml::new(&param, RegistrationToken::new(TOKEN), agent_name.clone(), hook).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let yaml =
+            AgentYaml::new(&param, RegistrationToken::new(TOKEN), agent_name.clone(), hook).unwrap_or_else(|e| panic!("{name}: {e}"));
         std::fs::write(agent.path("config.yaml"), yaml.render()).unwrap_or_else(|e| panic!("{e}"));
         let child = agent.start();
         agent.registered(&agent_name).await;

@@ -90,7 +90,8 @@ async fn a_start_that_cannot_read_ssm_or_gets_bad_values_marks_the_instance_unhe
     agent_stack_aws::put_string(&fleet.sdk, &broken, r#"{"endpoint":"org.semaphoreci.com"}"#).await.unwrap_or_else(|e| panic!("{e}"));
     // The stack's own value with an env-vars entry the agent would exit on.
     let bad_env = format!("{}-bad-env-config", fleet.stack.stack_name);
-    let good = agent_stack_aws::get_string(&fleet.sdk, &fleet.config_parameter()).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+    let good =
+        agent_stack_aws::get_string(&fleet.sdk, &fleet.config_parameter()).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
     let mut value: serde_json::Value = serde_json::from_str(&good).unwrap_or_else(|e| panic!("{e}"));
     value["envVars"] = serde_json::json!(["CACHE=on", "NO_EQUALS_SIGN"]);
     agent_stack_aws::put_string(&fleet.sdk, &bad_env, &value.to_string()).await.unwrap_or_else(|e| panic!("{e}"));

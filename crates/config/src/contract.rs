@@ -79,7 +79,9 @@ impl AgentConfigParameter {
     /// exits at start on any other shape.
     pub fn env_vars(&self) -> Result<&[String], String> {
         match self.env_vars.iter().find(|v| v.matches('=').count() != 1) {
-            Some(bad) => Err(format!("envVars entry {bad:?} has {} '='; allowed: NAME=VALUE with exactly one '='", bad.matches('=').count())),
+            Some(bad) => {
+                Err(format!("envVars entry {bad:?} has {} '='; allowed: NAME=VALUE with exactly one '='", bad.matches('=').count()))
+            }
             None => Ok(&self.env_vars),
         }
     }

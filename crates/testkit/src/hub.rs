@@ -126,10 +126,7 @@ impl SemaphoreStub {
             .route("/jobs/{id}", get(job))
             .route("/refresh", post(refresh))
             .route("/disconnect", post(disconnect));
-        let app = Router::new()
-            .nest("/api/v1/self_hosted_agents", api)
-            .route("/api/v1/logs/{id}", post(push_log))
-            .with_state(hub.clone());
+        let app = Router::new().nest("/api/v1/self_hosted_agents", api).route("/api/v1/logs/{id}", post(push_log)).with_state(hub.clone());
         let served = serve(app).await;
         lock(&hub).base_url = served.url();
         SemaphoreStub { served, hub }
@@ -448,13 +445,7 @@ async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): P
 
 /// The push logger's endpoint: `POST /api/v1/logs/{job}?start_from=N`, `Bearer <job log token>`,
 /// one JSON event a line.
-async fn push_log(
-    State(hub): State<Arc<Mutex<Hub>>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
+async fn push_log(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): Path<String>, uri: Uri, body: Bytes) -> Response {
     let mut h = lock(&hub);
     record(&mut h, "POST", "/logs/{id}", &headers);
     let Some(log) = h.logs.get_mut(&id) else { return not_found() };

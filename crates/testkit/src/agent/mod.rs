@@ -73,11 +73,7 @@ fn forward(signal: &str, pid: &str) {
 
 /// An HTTP client with the agent's limits.
 fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| e.to_string())
+    reqwest::Client::builder().connect_timeout(Duration::from_secs(2)).timeout(Duration::from_secs(30)).build().map_err(|e| e.to_string())
 }
 
 /// 3–6 s, the agent's sync interval when the server names none.
