@@ -12,6 +12,21 @@ use agent_stack_config::lambda_env::{self, FunctionRole};
 use agent_stack_config::Choice;
 use serde_json::Value;
 
+/// Checks the function's environment before the first invocation, so that a broken one fails the
+/// function's init (as Lambda reports it) instead of every invocation.
+pub fn check_environment(get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    let role = get(lambda_env::FUNCTION).unwrap_or_default();
+    match FunctionRole::parse(&role) {
+        Some(FunctionRole::Scaler) => scaler::Settings::from_env(get).map(|_| ()),
+        Some(FunctionRole::SshKeysUpdater) => match get(lambda_env::SSM_PARAMETER).filter(|v| !v.is_empty()) {
+            Some(_) => Ok(()),
+            None => Err(format!("{} is not set", lambda_env::SSM_PARAMETER)),
+        },
+        Some(FunctionRole::AzRebalanceSuspender) => Ok(()),
+        None => Err(format!("{} is {role:?}; expected one of: {}", lambda_env::FUNCTION, FunctionRole::allowed())),
+    }
+}
+
 /// Routes one invocation. Errors are messages without secrets; they fail the invocation.
 pub async fn handle(sdk: &aws_config::SdkConfig, event: Value, deadline_ms: u64) -> Result<Value, String> {
     if custom_resource::is_custom_resource_event(&event) {
