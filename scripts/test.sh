@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs the third-party stand-ins (cfn-lint, moto, the HCL parser and
-# shellcheck for images/) into .venv when requirements-dev.txt changed, checks the image
-# templates offline, then runs every test with the stand-ins required, so nothing is skipped
-# silently.
+# shellcheck for images/) into .venv when requirements-dev.txt changed, and the Go tools (AWS's
+# Lambda runtime emulator; the real Semaphore agent where the Go module proxy serves it) into
+# .tools, checks the image templates, then runs every test with the stand-ins required, so nothing
+# is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=".venv/requirements-dev.sha256"
@@ -16,25 +17,34 @@ export PATH="$PWD/.venv/bin:$PATH"
 export AGENT_STACK_REQUIRE_CFN_LINT=1 AGENT_STACK_REQUIRE_MOTO=1
 # Tests talk to local stand-ins only; ignore the developer's AWS profile.
 unset AWS_PROFILE AWS_DEFAULT_PROFILE
-# The real Semaphore agent, v2.4.0 as the images install it, from the Go module proxy. Its go.mod
-# says `module github.com/semaphoreci/agent` (no /v2), so the v2.4.0 tag is no valid module version:
-# the pin is that tag's commit as a pseudo-version. The instance tests run it when it is there;
-# where the proxy refuses the module they run the stand-in (examples/stand_in_agent.rs), which
-# follows shared/reference/real-agent.md, and say so here.
-agent_module=github.com/semaphoreci/agent
-agent_version=v1.4.4-0.20260203135334-7fc190af6847 # the commit of tag v2.4.0
-agent_dir="$PWD/.tools/semaphore-agent-$agent_version"
-if [ -z "${AGENT_STACK_SEMAPHORE_AGENT:-}" ] && [ ! -x "$agent_dir/agent" ] && command -v go >/dev/null; then
-  echo "== installing the Semaphore agent v2.4.0 ($agent_module@$agent_version) with go install"
-  if ! GOBIN="$agent_dir" GOFLAGS=-mod=mod go install -ldflags "-s -w -X main.VERSION=v2.4.0" \
-      "$agent_module@$agent_version" 2>.tools-agent-install.log; then
-    echo "   go install failed:"
-    head -n 3 .tools-agent-install.log | sed "s/^/   /"
+# go_install NAME VERSION PACKAGE [go install flags…]: installs the Go tool NAME from the Go module
+# proxy, pinned, into .tools/NAME-VERSION once; REPLY is its path, or empty when it cannot be had
+# (the error is printed).
+go_install() {
+  local name=$1 version=$2 package=$3
+  shift 3
+  local dir="$PWD/.tools/$name-$version"
+  REPLY=""
+  if [ ! -x "$dir/$name" ] && command -v go >/dev/null; then
+    echo "== installing $name ($package@$version) with go install"
+    mkdir -p .tools
+    if ! GOBIN="$dir" GOFLAGS=-mod=mod go install "$@" "$package@$version" 2>"$dir.log"; then
+      echo "   go install failed:"
+      head -n 3 "$dir.log" | sed "s/^/   /"
+    fi
+    rm -f "$dir.log"
   fi
-  rm -f .tools-agent-install.log
-fi
-if [ -z "${AGENT_STACK_SEMAPHORE_AGENT:-}" ] && [ -x "$agent_dir/agent" ]; then
-  export AGENT_STACK_SEMAPHORE_AGENT="$agent_dir/agent"
+  if [ -x "$dir/$name" ]; then REPLY="$dir/$name"; fi
+}
+
+# The real Semaphore agent, v2.4.0 as the images install it. Its go.mod says
+# `module github.com/semaphoreci/agent` (no /v2), so the v2.4.0 tag is no valid module version: the
+# pin is that tag's commit as a pseudo-version. The instance tests run it when it is there; where
+# the proxy refuses the module they run the stand-in (examples/stand_in_agent.rs), which follows
+# shared/reference/real-agent.md, and say so here.
+if [ -z "${AGENT_STACK_SEMAPHORE_AGENT:-}" ]; then
+  go_install agent v1.4.4-0.20260203135334-7fc190af6847 github.com/semaphoreci/agent -ldflags "-s -w -X main.VERSION=v2.4.0"
+  if [ -n "$REPLY" ]; then export AGENT_STACK_SEMAPHORE_AGENT="$REPLY"; fi
 fi
 if [ -n "${AGENT_STACK_SEMAPHORE_AGENT:-}" ]; then
   export AGENT_STACK_REQUIRE_REAL_AGENT=1
@@ -42,6 +52,19 @@ if [ -n "${AGENT_STACK_SEMAPHORE_AGENT:-}" ]; then
 else
   echo "== instance tests run the stand-in agent (examples/stand_in_agent.rs): the real one is not installed"
 fi
+
+# AWS's Lambda Runtime Interface Emulator: the Lambda's tests run the function binaries under it.
+if [ -z "${AGENT_STACK_LAMBDA_RIE:-}" ]; then
+  go_install aws-lambda-rie v0.0.0-20261030222936-bef5c4ba774d \
+    github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+  if [ -z "$REPLY" ]; then
+    echo "the Lambda runtime emulator could not be installed (Go and the Go module proxy are needed)" >&2
+    exit 1
+  fi
+  export AGENT_STACK_LAMBDA_RIE="$REPLY"
+fi
+export AGENT_STACK_REQUIRE_RIE=1
+
 echo "== images/: Packer templates, scripts, units, CloudWatch configs (offline)"
 python images/check.py
 python images/test_check.py

@@ -170,17 +170,27 @@ fn cfn_lint_finds_no_errors_in_synthesized_templates() {
 }
 
 /// A static Linux build of `agent-stack` is its own Lambda artifact: started by Lambda (no
-/// arguments, `AWS_LAMBDA_RUNTIME_API` set) it serves the Runtime API like `bootstrap`.
+/// arguments, `AWS_LAMBDA_RUNTIME_API` set) it serves the Runtime API like `bootstrap`. Run here
+/// under AWS's Lambda Runtime Interface Emulator. (A CDK provider-framework event, whose
+/// ResponseURL is redacted, gets its answer as the invocation's result.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_stack_serves_the_lambda_runtime_api_when_lambda_starts_it() {
+    let Some(rie) = agent_stack_testkit::rie::binary() else { return };
     let event = serde_json::json!({
         "RequestType": "Delete", "ResponseURL": "...", "StackId": "s", "RequestId": "r",
         "LogicalResourceId": "azRebalanceSuspender", "PhysicalResourceId": "CustomResourcePhysicalID",
         "ResourceProperties": { "AutoScalingGroupName": "g" },
     });
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_agent-stack"));
-    let (kind, value) = agent_stack_testkit::lambda_api::invoke_once(binary, event, "az-rebalance-suspender").await;
-    assert_eq!((kind.as_str(), value), ("response", serde_json::json!({ "PhysicalResourceId": "CustomResourcePhysicalID" })));
+    let env = [("AGENT_STACK_FUNCTION".to_string(), "az-rebalance-suspender".to_string()), ("AWS_REGION".into(), "us-east-1".into())];
+    let emulator = agent_stack_testkit::rie::Emulator::start(&rie, binary, &env, 30);
+    let (status, body) = emulator.invoke(&event).await;
+    assert_eq!(status, 200, "{body}\n{}", emulator.output());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).ok(),
+        Some(serde_json::json!({ "PhysicalResourceId": "CustomResourcePhysicalID" }))
+    );
+    assert!(emulator.output().contains("\"message\":\"custom resource\""), "{}", emulator.output());
 }
 
 #[test]

@@ -1,63 +1,14 @@
 //! The custom resource and SSH-keys handlers against moto, a local GitHub meta stand-in and a
 //! local endpoint that records CloudFormation responses.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
-use agent_stack_aws::{sdk_config, CallProfile, SdkConfig};
 use agent_stack_lambda::{custom_resource, ssh_keys};
 use agent_stack_testkit::moto::unique;
-use agent_stack_testkit::serve::{serve, Served};
-use agent_stack_testkit::Moto;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, put};
-use axum::Router;
-use serde_json::{json, Value};
-
-async fn moto_sdk() -> Option<SdkConfig> {
-    let moto = Moto::shared()?;
-    moto.export_env();
-    Some(sdk_config(CallProfile::Command).await)
-}
-
-type Recorded = Arc<Mutex<Vec<(Option<String>, Value)>>>;
-
-/// A stand-in for the pre-signed S3 response URL (served at `/response`): records each PUT
-/// (content type, body).
-async fn response_sink() -> (Served, Recorded) {
-    let seen: Recorded = Arc::default();
-    let router = Router::new()
-        .route(
-            "/response",
-            put(|State(seen): State<Recorded>, headers: HeaderMap, body: Bytes| async move {
-                let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                seen.lock().unwrap_or_else(|p| p.into_inner()).push((ct, v));
-                StatusCode::OK
-            }),
-        )
-        .with_state(seen.clone());
-    (serve(router).await, seen)
-}
-
-fn event(request: &str, response_url: Option<&str>, group: &str) -> Value {
-    let mut e = json!({
-        "RequestType": request,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
-        "RequestId": "req-1",
-        "LogicalResourceId": "azRebalanceSuspension",
-        "ResourceType": "Custom::AzRebalanceSuspender",
-        "ResourceProperties": { "AutoScalingGroupName": group },
-    });
-    if let Some(url) = response_url {
-        e["ResponseURL"] = json!(url);
-    }
-    if request != "Create" {
-        e["PhysicalResourceId"] = json!(format!("az-rebalance-suspension/{group}"));
-    }
-    e
-}
+use common::{custom_resource_event as event, github_meta, moto_sdk, response_sink};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_resource_reports_success_and_failure_to_cloudformation() {
@@ -96,15 +47,7 @@ async fn cdk_provider_framework_events_get_a_direct_answer() {
 async fn ssh_keys_are_written_only_when_github_changes_them() {
     let Some(sdk) = moto_sdk().await else { return };
     let keys = Arc::new(Mutex::new(vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl".to_string()]));
-    let router = Router::new()
-        .route(
-            "/meta",
-            get(|State(keys): State<Arc<Mutex<Vec<String>>>>| async move {
-                axum::Json(json!({ "ssh_keys": keys.lock().unwrap_or_else(|p| p.into_inner()).clone(), "hooks": [] }))
-            }),
-        )
-        .with_state(keys.clone());
-    let github = serve(router).await;
+    let github = github_meta(&keys).await;
     let meta = format!("{}/meta", github.url());
     let parameter = unique("ssh-keys");
     let first = ssh_keys::refresh(&sdk, &parameter, &meta).await.unwrap_or_else(|e| panic!("{e}"));

@@ -1,40 +1,16 @@
 //! The scaler end to end: the synthesized stack deployed into moto through CloudFormation, the token
 //! as an SSM SecureString, jobs queued in the Semaphore stub, one invocation of the real handler.
 
-use agent_stack_aws::{sdk_config, AsgFleet, CallProfile, SdkConfig};
+mod common;
+
+use agent_stack_aws::{AsgFleet, SdkConfig};
 use agent_stack_config::lambda_env;
-use agent_stack_config::RegistrationToken;
 use agent_stack_lambda::clock::{now_ms, SystemClock};
-use agent_stack_lambda::{custom_resource, scaler};
-use agent_stack_testkit::moto::unique;
-use agent_stack_testkit::stack::{config, deploy, stack_status, DeployedStack};
-use agent_stack_testkit::{Fault, Moto, SemaphoreStub};
+use agent_stack_lambda::scaler;
+use agent_stack_testkit::stack::{stack_status, DeployedStack};
+use agent_stack_testkit::{Fault, SemaphoreStub};
+use common::{desired_and_instances, setup, suspended_processes, TOKEN};
 use serde_json::json;
-
-const TOKEN: &str = "registration-token-for-tests";
-
-async fn setup(pairs: &[(&str, &str)]) -> Option<(SdkConfig, DeployedStack, SemaphoreStub)> {
-    let moto = Moto::shared()?;
-    moto.export_env();
-    let sdk = sdk_config(CallProfile::Command).await;
-    let stack = unique("scaler");
-    let token_name = format!("/{stack}/token");
-    let mut all = vec![
-        ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
-        ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", token_name.as_str()),
-        ("SEMAPHORE_ORGANIZATION", "test"),
-    ];
-    all.extend_from_slice(pairs);
-    let sdk_ref = &sdk;
-    let deployed = deploy(moto, &sdk, config(&all), |event| async move {
-        custom_resource::handle(sdk_ref, &event).await.unwrap_or_else(|e| panic!("custom resource: {e}"));
-    })
-    .await;
-    agent_stack_aws::put_token(&sdk, &token_name, &RegistrationToken::new(TOKEN), None).await.unwrap_or_else(|e| panic!("{e}"));
-    let stub = SemaphoreStub::start().await;
-    stub.add_agent_type(TOKEN);
-    Some((sdk, deployed, stub))
-}
 
 /// The scaler's settings exactly as the template's environment gives them (with the ASG `Ref`
 /// resolved by CloudFormation), pointed at the stub.
@@ -52,13 +28,6 @@ fn settings(deployed: &DeployedStack, stub: &SemaphoreStub) -> scaler::Settings 
 async fn invoke_once(sdk: &SdkConfig, settings: &scaler::Settings) -> Result<scaler::Summary, String> {
     let deadline = now_ms() + agent_stack_scaler::schedule::TICK_BUDGET_MS + agent_stack_scaler::schedule::SAFETY_MARGIN_MS + 500;
     scaler::invoke(sdk, settings, &json!({ "time": "not a time" }), deadline, &SystemClock).await
-}
-
-async fn desired_and_instances(sdk: &SdkConfig, asg: &str) -> (i64, usize) {
-    let client = agent_stack_aws::autoscaling::Client::new(sdk);
-    let out = client.describe_auto_scaling_groups().auto_scaling_group_names(asg).send().await;
-    let group = out.ok().and_then(|o| o.auto_scaling_groups().first().cloned()).unwrap_or_else(|| panic!("no group {asg}"));
-    (i64::from(group.desired_capacity().unwrap_or(-1)), group.instances().len())
 }
 
 #[tokio::test]
@@ -120,14 +89,7 @@ async fn without_jobs_nothing_changes() {
 #[tokio::test]
 async fn az_rebalance_is_suspended_by_the_custom_resource() {
     let Some((sdk, deployed, _stub)) = setup(&[]).await else { return };
-    let client = agent_stack_aws::autoscaling::Client::new(&sdk);
-    let out = client.describe_auto_scaling_groups().auto_scaling_group_names(&deployed.asg_name).send().await;
-    let suspended: Vec<String> = out
-        .ok()
-        .and_then(|o| o.auto_scaling_groups().first().cloned())
-        .map(|g| g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect())
-        .unwrap_or_default();
-    assert_eq!(suspended, ["AZRebalance"]);
+    assert_eq!(suspended_processes(&sdk, &deployed.asg_name).await, ["AZRebalance"]);
 }
 
 #[tokio::test]

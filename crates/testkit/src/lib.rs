@@ -1,12 +1,12 @@
 //! Dev-only stand-ins shared by integration tests: a Semaphore hub stub that follows
 //! `shared/reference/semaphore-api.md` (status codes included) and a moto server launcher,
-//! an IMDSv2 stub and a stand-in for the Semaphore agent.
+//! an IMDSv2 stub, a stand-in for the Semaphore agent, and the Lambda runtime emulator's harness.
 
 pub mod agent;
 pub mod hub;
 pub mod imds;
-pub mod lambda_api;
 pub mod moto;
+pub mod rie;
 pub mod serve;
 pub mod stack;
 
