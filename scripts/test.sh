@@ -65,7 +65,8 @@ if [ -z "${AGENT_STACK_LAMBDA_RIE:-}" ]; then
 fi
 export AGENT_STACK_REQUIRE_RIE=1
 
-echo "== images/: Packer templates, scripts, units, CloudWatch configs (offline)"
+echo "== images/: Packer templates (our rules, then Packer itself), scripts, units, CloudWatch configs"
 python images/check.py
 python images/test_check.py
+bash scripts/packer-check.sh
 cargo test --workspace --locked "$@"
