@@ -1,4 +1,5 @@
-//! `agent-stack diff`: what deploy would change. Exit 0 when nothing differs, 1 when something does.
+//! `agent-stack diff`: what deploy would change. Exit 0 when nothing differs, 1 when something does,
+//! 2 when it could not tell (bad input, or an AWS call that failed).
 
 use agent_stack_aws::cfn;
 use agent_stack_aws::{sdk_config, CallProfile};
@@ -10,6 +11,14 @@ use crate::load::load_valid;
 use crate::stack_ops::{self, change_set, check_updatable, deployed, prepare, Prepared};
 
 pub fn run(args: &DeployArgs) -> Result<(), CliError> {
+    compare(args).map_err(|e| match e {
+        // Exit 1 means "differs": a failure must not look like an answer.
+        CliError::Failed(message) => CliError::Unanswered(message),
+        other => other,
+    })
+}
+
+fn compare(args: &DeployArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
     let stack = config.stack_name.clone();
     stack_ops::runtime()?.block_on(async {

@@ -14,12 +14,14 @@ pub enum CliError {
     Input(String),
     /// Anything else (e.g. writing output failed); exit 1.
     Failed(String),
+    /// A command whose exit 1 is an answer (`diff`: "differs") could not reach its answer; exit 2.
+    Unanswered(String),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Config(_) | CliError::Input(_) => 2,
+            CliError::Config(_) | CliError::Input(_) | CliError::Unanswered(_) => 2,
             CliError::Reported(code) => *code,
             CliError::Failed(_) => 1,
         }
@@ -35,7 +37,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Config(e) => write!(f, "{}", e.to_string().trim_end()),
             CliError::Reported(code) => write!(f, "failed (exit {code})"),
-            CliError::Input(m) | CliError::Failed(m) => f.write_str(m),
+            CliError::Input(m) | CliError::Failed(m) | CliError::Unanswered(m) => f.write_str(m),
         }
     }
 }
