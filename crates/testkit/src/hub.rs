@@ -49,11 +49,19 @@ struct Job {
     commands: Vec<String>,
 }
 
-/// The job's pushed log: what the agent sent, and the token it must send it with.
+/// The job's pushed log: what the agent sent, and which log token is valid (each `/refresh`
+/// issues a new one; the old one stops working).
 #[derive(Debug, Clone, Default)]
 struct JobLog {
-    token: String,
+    job: String,
+    generation: u64,
     lines: Vec<String>,
+}
+
+impl JobLog {
+    fn token(&self) -> String {
+        format!("job-log-token-{}-{}", self.job, self.generation)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -430,8 +438,9 @@ async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): P
     };
     let Some(agent) = h.agents.get(&token).filter(|a| a.job.as_deref() == Some(id.as_str())).cloned() else { return not_found() };
     let commands = h.types.get(&agent.type_token).and_then(|t| t.running.iter().find(|j| j.id == id)).map(|j| j.commands.clone());
-    let log_token = format!("job-log-token-{id}-1");
-    h.logs.entry(id.clone()).or_default().token = log_token.clone();
+    let log = h.logs.entry(id.clone()).or_insert_with(|| JobLog { job: id.clone(), ..JobLog::default() });
+    log.generation = 1;
+    let log_token = log.token();
     let commands: Vec<Value> = commands.unwrap_or_default().iter().map(|c| json!({ "directive": c, "alias": "" })).collect();
     let base = h.base_url.clone();
     Json(json!({
@@ -450,7 +459,7 @@ async fn push_log(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(i
     record(&mut h, "POST", "/logs/{id}", &headers);
     let Some(log) = h.logs.get_mut(&id) else { return not_found() };
     let bearer = header(&headers, "authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_string));
-    if bearer.as_deref() != Some(log.token.as_str()) {
+    if bearer != Some(log.token()) {
         return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
     }
     let start_from = uri.query().unwrap_or_default().split('&').find_map(|kv| kv.strip_prefix("start_from="));
@@ -473,10 +482,8 @@ async fn refresh(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Resp
     let Some(job) = h.agents.get(&token).map(|a| a.job.clone()) else { return not_found() };
     let Some(log) = job.and_then(|job| h.logs.get_mut(&job)) else { return unprocessable("no job") };
     // A new token; the old one stops working.
-    let generation = log.token.rsplit('-').next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) + 1;
-    let base = log.token.rsplit_once('-').map(|(b, _)| b.to_string()).unwrap_or_default();
-    log.token = format!("{base}-{generation}");
-    Json(json!({ "token": log.token })).into_response()
+    log.generation += 1;
+    Json(json!({ "token": log.token() })).into_response()
 }
 
 async fn disconnect(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Response {
