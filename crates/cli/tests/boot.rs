@@ -24,7 +24,7 @@ async fn an_instance_boots_its_agent_and_leaves_the_group_when_idle() {
     let (instance, imds) = fleet.first_instance().await;
     imds.set_lifecycle_state(Some("InService"));
     let param = fleet.config_parameter();
-    let args = fleet.start_args(&param, &fleet.stand_in_agent_command());
+    let args = fleet.start_args(&param, &fleet.agent_service_command());
     let (code, log) = fleet.run_boot(&imds, &args).await;
     assert_eq!(code, 0, "{log}");
     assert!(!log.contains(TOKEN), "the token must not be logged:\n{log}");
@@ -159,7 +159,8 @@ async fn a_warm_pool_instance_makes_its_agent_config_only_when_in_service() {
     let config_file = fleet.agent_dir().join("config.yaml");
     assert!(!config_file.exists(), "no config.yaml (name, token) while in the warm pool");
     assert!(!started.exists(), "the agent must not start in the warm pool");
-    let in_service_at = utc_stamp(std::time::SystemTime::now());
+    // SigV4's X-Amz-Date form: YYYYMMDDTHHMMSSZ.
+    let in_service_at = agent_stack_testkit::utc_text(agent_stack_testkit::unix_now()).replace(['-', ':'], "");
     imds.set_lifecycle_state(Some("InService"));
     let (code, log) = output(child).await;
     assert_eq!(code, 0, "{log}");
@@ -173,30 +174,6 @@ async fn a_warm_pool_instance_makes_its_agent_config_only_when_in_service() {
     assert_eq!(saved, param);
 }
 
-/// `YYYYMMDDTHHMMSSZ`, as SigV4's X-Amz-Date.
-fn utc_stamp(t: std::time::SystemTime) -> String {
-    let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", rest / 3_600, rest % 3_600 / 60, rest % 60)
-}
-
-#[test]
-fn utc_stamps_match_sigv4_dates() {
-    let t = std::time::UNIX_EPOCH + Duration::from_secs(1_796_000_000);
-    assert_eq!(utc_stamp(t), "20261130T005320Z");
-    assert_eq!(utc_stamp(std::time::UNIX_EPOCH + Duration::from_secs(951_782_400)), "20000229T000000Z");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_agent_that_ran_its_job_leaves_the_group_without_lowering_desired() {
     let Some(fleet) = fleet(2, "0").await else { return };
@@ -204,7 +181,7 @@ async fn an_agent_that_ran_its_job_leaves_the_group_without_lowering_desired() {
     fleet.stub.set_job_commands(&["echo built-$((2*21))"]);
     fleet.stub.enqueue(TOKEN, 1);
     let param = fleet.config_parameter();
-    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.agent_service_command())).await;
     assert_eq!(code, 0, "{log}");
     // register → job → JOB_FINISHED → the hook terminates the instance, keeping the capacity.
     fleet.wait_for("the instance to leave after its job", |(_, i)| !i.iter().any(|(id, _, _)| id == &instance)).await;
@@ -228,7 +205,7 @@ async fn a_spot_notice_while_busy_lets_the_job_pass_and_the_agent_leave_interrup
     stub.set_job_commands(&["sleep 5", "echo finished-in-peace"]);
     stub.enqueue(TOKEN, 1);
     let param = fleet.config_parameter();
-    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.agent_service_command())).await;
     assert_eq!(code, 0, "{log}");
     let watcher = watcher(&fleet, &imds);
     wait_until("the agent to take the job", || !stub.busy_agents().is_empty()).await;
@@ -257,7 +234,7 @@ async fn a_drain_that_arrives_during_registration_still_reaches_semaphore() {
     imds.set_instance_action(Some(r#"{"action":"terminate","time":"2026-11-28T12:00:00Z"}"#));
     let watcher = watcher(&fleet, &imds);
     let param = fleet.config_parameter();
-    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.stand_in_agent_command())).await;
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&param, &fleet.agent_service_command())).await;
     assert_eq!(code, 0, "{log}");
     wait_until("a refused registration", || !stub.registrations().is_empty()).await;
     fleet.wait_for("the interrupted instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;

@@ -39,22 +39,12 @@ fn template_timeout(deployed: &agent_stack_testkit::stack::DeployedStack, functi
 
 /// An EventBridge scheduled event as the stack's rules send it, for now.
 fn scheduled_event() -> Value {
-    let now = time_text(std::time::SystemTime::now());
+    let now = agent_stack_testkit::utc_text(agent_stack_testkit::unix_now());
     json!({
         "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": "Scheduled Event", "source": "aws.events",
         "account": "123456789012", "time": now, "region": "us-east-1",
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/scaler"], "detail": {},
     })
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` in UTC.
-fn time_text(t: std::time::SystemTime) -> String {
-    let out = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ", "-d"])
-        .arg(format!("@{}", t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)))
-        .output()
-        .unwrap_or_else(|e| panic!("date: {e}"));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn json_body(body: &str) -> Value {
