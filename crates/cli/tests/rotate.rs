@@ -63,7 +63,7 @@ async fn rotate_replaces_instances_without_interrupting_a_running_job() {
     for id in &old {
         let node = fleet.node(id).await;
         node.imds.set_lifecycle_state(Some("InService"));
-        let args = start_args_in(&node.dir, &param, &stand_in_agent_command_in(&node.dir));
+        let args = start_args_in(&node.dir, &param, &agent_service_command_in(&node.dir));
         let (code, log) = run(fleet.boot(&node.imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await;
         assert_eq!(code, 0, "{log}");
         nodes.push(node);

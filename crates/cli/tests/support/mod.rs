@@ -99,14 +99,14 @@ impl Fleet {
         run(self.boot(imds, &args.iter().map(String::as_str).collect::<Vec<_>>())).await
     }
 
-    /// `boot start` with the test's layout: the stand-in agent as `<dir>/agent`.
+    /// `boot start` with the test's layout: the agent as `<dir>/agent`.
     pub fn start_args(&self, config_parameter: &str, start_command: &str) -> Vec<String> {
         start_args_in(self.agent_dir(), config_parameter, start_command)
     }
 
-    /// Starts the stand-in agent in the background, as the agent service would.
-    pub fn stand_in_agent_command(&self) -> String {
-        stand_in_agent_command_in(self.agent_dir())
+    /// Starts the agent (real or stand-in) in the background, as the agent service would.
+    pub fn agent_service_command(&self) -> String {
+        agent_service_command_in(self.agent_dir())
     }
 
     /// A config file for the operator's commands on this stack.
@@ -137,7 +137,7 @@ pub struct Node {
     pub dir: PathBuf,
 }
 
-/// `boot start` with the test's layout in `dir`: the stand-in agent as `<dir>/agent`.
+/// `boot start` with the test's layout in `dir`: the agent as `<dir>/agent`.
 pub fn start_args_in(dir: &Path, config_parameter: &str, start_command: &str) -> Vec<String> {
     let dir = dir.display().to_string();
     vec![
@@ -161,7 +161,7 @@ pub fn start_args_in(dir: &Path, config_parameter: &str, start_command: &str) ->
 /// The command that starts the agent in `dir` in the background, as the agent service would:
 /// like systemd's `Restart=always` in the agent's unit, an agent killed by a signal is started
 /// again (after 1 s); one that exits by itself is not.
-pub fn stand_in_agent_command_in(dir: &Path) -> String {
+pub fn agent_service_command_in(dir: &Path) -> String {
     install_agent(dir);
     let dir = dir.display();
     let agent = format!("SEMAPHORE_AGENT_LOG_FILE_PATH={dir}/agent-file.log {dir}/agent start --config-file {dir}/config.yaml");
