@@ -96,6 +96,11 @@ fn boot_start_without_a_parameter_needs_one_saved_by_a_first_start() {
     let (code, _, err) = run(bin().args(["boot", "start", "--agent-dir"]).arg(&dir));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no CONFIG_PARAMETER given") && err.contains("agent-stack.config-parameter"), "{err}");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("agent-stack.config-parameter"), "\n").unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = run(bin().args(["boot", "start", "--agent-dir"]).arg(&dir));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("agent-stack.config-parameter is empty"), "{err}");
 }
 
 #[test]
