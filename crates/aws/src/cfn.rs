@@ -1,16 +1,20 @@
-//! CloudFormation operations for deploy, diff, status and destroy: change sets, stack events,
-//! templates and outputs, as plain values.
+//! CloudFormation operations for the stack commands: stacks, change sets, events, templates and
+//! resources, as plain values with typed states.
 
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter};
 use aws_sdk_cloudformation::Client;
 
-use crate::sdk::error_text;
+use crate::states::{ChangeAction, ChangeSetStatus, Replacement, StackStatus};
+use crate::Error;
+
+/// CloudFormation answers `ValidationError` for a stack (or stack resource) that does not exist.
+const STACK_NOT_FOUND: &[&str] = &["ValidationError"];
 
 /// A stack as `describe_stack` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackInfo {
     pub id: String,
-    pub status: String,
+    pub status: StackStatus,
     pub reason: Option<String>,
     pub outputs: Vec<(String, String)>,
     pub parameters: Vec<(String, String)>,
@@ -19,11 +23,11 @@ pub struct StackInfo {
 /// One resource change of a change set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceChange {
-    pub action: String,
+    pub action: ChangeAction,
     pub logical_id: String,
     pub resource_type: String,
-    /// `True`, `False` or `Conditional` where CloudFormation says (moto does not).
-    pub replacement: Option<String>,
+    /// Where CloudFormation says (moto does not).
+    pub replacement: Option<Replacement>,
     /// Property paths CloudFormation names as changed.
     pub details: Vec<String>,
 }
@@ -32,17 +36,9 @@ pub struct ResourceChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeSet {
     pub id: String,
-    pub status: String,
+    pub status: ChangeSetStatus,
     pub reason: Option<String>,
     pub changes: Vec<ResourceChange>,
-}
-
-impl ChangeSet {
-    /// CloudFormation's way of saying there is nothing to do.
-    pub fn is_empty_change(&self) -> bool {
-        self.status == "FAILED"
-            && self.reason.as_deref().is_some_and(|r| r.contains("didn't contain changes") || r.contains("No updates are to be performed"))
-    }
 }
 
 /// One stack event.
@@ -52,15 +48,45 @@ pub struct StackEvent {
     pub timestamp: String,
     pub logical_id: String,
     pub resource_type: String,
+    /// The resource's status (`CREATE_FAILED`, …) as CloudFormation spells it.
     pub status: String,
     pub reason: Option<String>,
 }
 
-pub async fn describe_stack(config: &aws_config::SdkConfig, stack: &str) -> Result<Option<StackInfo>, String> {
-    match Client::new(config).describe_stacks().stack_name(stack).send().await {
-        Ok(out) => Ok(out.stacks().first().map(|s| StackInfo {
+/// A change set to create: a new stack's (`create`) or an update's.
+pub struct ChangeSetRequest<'a> {
+    pub stack: &'a str,
+    pub name: &'a str,
+    pub template_body: &'a str,
+    pub parameters: &'a [(String, String)],
+    pub create: bool,
+}
+
+/// CloudFormation for one account and region.
+#[derive(Debug, Clone)]
+pub struct Stacks {
+    client: Client,
+}
+
+impl Stacks {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        Self { client: Client::new(config) }
+    }
+
+    /// The stack; `None` when it does not exist (or is deleted).
+    pub async fn describe(&self, stack: &str) -> Result<Option<StackInfo>, Error> {
+        let out = match self.client.describe_stacks().stack_name(stack).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let err = Error::from_sdk_with(format!("DescribeStacks {stack}"), &e, STACK_NOT_FOUND);
+                return if err.is_not_found() { Ok(None) } else { Err(err) };
+            }
+        };
+        // A deleted stack may still be listed for a while; it no longer exists.
+        let live = out.stacks().iter().find(|s| s.stack_status().map(|x| x.as_str()) != Some(StackStatus::DeleteComplete.as_str()));
+        Ok(live.map(|s| StackInfo {
             id: s.stack_id().unwrap_or_default().to_string(),
-            status: s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
+            status: StackStatus::parse(s.stack_status().map(|x| x.as_str()).unwrap_or_default()),
             reason: s.stack_status_reason().map(str::to_string),
             outputs: s
                 .outputs()
@@ -72,147 +98,140 @@ pub async fn describe_stack(config: &aws_config::SdkConfig, stack: &str) -> Resu
                 .iter()
                 .map(|p| (p.parameter_key().unwrap_or_default().to_string(), p.parameter_value().unwrap_or_default().to_string()))
                 .collect(),
-        })),
-        Err(e) => {
-            let text = error_text(&e);
-            if text.contains("does not exist") {
-                Ok(None)
-            } else {
-                Err(format!("DescribeStacks {stack}: {text}"))
+        }))
+    }
+
+    /// The deployed template body.
+    pub async fn template(&self, stack: &str) -> Result<String, Error> {
+        let out =
+            self.client.get_template().stack_name(stack).send().await.map_err(|e| Error::from_sdk(format!("GetTemplate {stack}"), &e))?;
+        Ok(out.template_body().unwrap_or_default().to_string())
+    }
+
+    /// The physical ID of a stack's resource (e.g. the group name of `autoScalingGroup`); `None`
+    /// when the stack or the resource does not exist, or has no physical resource yet.
+    pub async fn physical_id(&self, stack: &str, logical_id: &str) -> Result<Option<String>, Error> {
+        let out = match self.client.describe_stack_resource().stack_name(stack).logical_resource_id(logical_id).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let err = Error::from_sdk_with(format!("DescribeStackResource {stack} {logical_id}"), &e, STACK_NOT_FOUND);
+                return if err.is_not_found() { Ok(None) } else { Err(err) };
             }
-        }
+        };
+        Ok(out.stack_resource_detail().and_then(|d| d.physical_resource_id()).filter(|id| !id.is_empty()).map(str::to_string))
     }
-}
 
-/// The deployed template body.
-pub async fn get_template(config: &aws_config::SdkConfig, stack: &str) -> Result<String, String> {
-    let out = Client::new(config)
-        .get_template()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| format!("GetTemplate {stack}: {}", error_text(&e)))?;
-    Ok(out.template_body().unwrap_or_default().to_string())
-}
-
-/// Creates a change set (CREATE when the stack does not exist) and waits until it is computed.
-pub async fn create_change_set(
-    config: &aws_config::SdkConfig,
-    stack: &str,
-    name: &str,
-    template_body: &str,
-    parameters: &[(String, String)],
-    create: bool,
-) -> Result<ChangeSet, String> {
-    let client = Client::new(config);
-    let mut request = client
-        .create_change_set()
-        .stack_name(stack)
-        .change_set_name(name)
-        .template_body(template_body)
-        .change_set_type(if create { ChangeSetType::Create } else { ChangeSetType::Update })
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam);
-    for (k, v) in parameters {
-        request = request.parameters(Parameter::builder().parameter_key(k).parameter_value(v).build());
-    }
-    let out = match request.send().await {
-        Ok(out) => out,
-        // Some CloudFormation implementations refuse an empty change set outright.
-        Err(e) if error_text(&e).contains("No updates are to be performed") => {
-            return Ok(ChangeSet { id: name.to_string(), status: "FAILED".into(), reason: Some(error_text(&e)), changes: vec![] });
+    /// Creates a change set and waits until CloudFormation has computed it.
+    pub async fn create_change_set(&self, request: &ChangeSetRequest<'_>) -> Result<ChangeSet, Error> {
+        let stack = request.stack;
+        let mut call = self
+            .client
+            .create_change_set()
+            .stack_name(stack)
+            .change_set_name(request.name)
+            .template_body(request.template_body)
+            .change_set_type(if request.create { ChangeSetType::Create } else { ChangeSetType::Update })
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam);
+        for (k, v) in request.parameters {
+            call = call.parameters(Parameter::builder().parameter_key(k).parameter_value(v).build());
         }
-        Err(e) => return Err(format!("CreateChangeSet {stack}: {}", error_text(&e))),
-    };
-    let id = out.id().unwrap_or(name).to_string();
-    for _ in 0..300 {
-        let cs = describe_change_set(config, stack, &id).await?;
-        if !matches!(cs.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
-            return Ok(cs);
+        let out = call.send().await.map_err(|e| Error::from_sdk(format!("CreateChangeSet {stack}"), &e))?;
+        let id = out.id().unwrap_or(request.name).to_string();
+        for _ in 0..300 {
+            let cs = self.describe_change_set(stack, &id).await?;
+            if !cs.status.is_pending() {
+                return Ok(cs);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        Err(Error::new(
+            format!("DescribeChangeSet {stack} {}", request.name),
+            crate::Kind::Setup("the change set was not ready after 5 minutes; try again".into()),
+        ))
     }
-    Err(format!("change set {name} of {stack} was not ready after 5 minutes"))
-}
 
-async fn describe_change_set(config: &aws_config::SdkConfig, stack: &str, id: &str) -> Result<ChangeSet, String> {
-    let out = Client::new(config)
-        .describe_change_set()
-        .stack_name(stack)
-        .change_set_name(id)
-        .send()
-        .await
-        .map_err(|e| format!("DescribeChangeSet {stack}: {}", error_text(&e)))?;
-    let changes = out
-        .changes()
-        .iter()
-        .filter_map(|c| c.resource_change())
-        .map(|r| ResourceChange {
-            action: r.action().map(|a| a.as_str().to_string()).unwrap_or_default(),
-            logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
-            resource_type: r.resource_type().unwrap_or_default().to_string(),
-            replacement: r.replacement().map(|x| x.as_str().to_string()),
-            details: r.details().iter().filter_map(|d| d.target().and_then(|t| t.name()).map(str::to_string)).collect(),
+    async fn describe_change_set(&self, stack: &str, id: &str) -> Result<ChangeSet, Error> {
+        let out = self
+            .client
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(format!("DescribeChangeSet {stack}"), &e))?;
+        let changes = out
+            .changes()
+            .iter()
+            .filter_map(|c| c.resource_change())
+            .map(|r| ResourceChange {
+                action: ChangeAction::parse(r.action().map(|a| a.as_str()).unwrap_or_default()),
+                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: r.resource_type().unwrap_or_default().to_string(),
+                replacement: r.replacement().map(|x| Replacement::parse(x.as_str())),
+                details: r.details().iter().filter_map(|d| d.target().and_then(|t| t.name()).map(str::to_string)).collect(),
+            })
+            .collect();
+        Ok(ChangeSet {
+            id: id.to_string(),
+            status: ChangeSetStatus::parse(out.status().map(|s| s.as_str()).unwrap_or_default()),
+            reason: out.status_reason().map(str::to_string),
+            changes,
         })
-        .collect();
-    Ok(ChangeSet {
-        id: id.to_string(),
-        status: out.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-        reason: out.status_reason().map(str::to_string),
-        changes,
-    })
-}
+    }
 
-pub async fn execute_change_set(config: &aws_config::SdkConfig, stack: &str, id: &str) -> Result<(), String> {
-    Client::new(config)
-        .execute_change_set()
-        .stack_name(stack)
-        .change_set_name(id)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("ExecuteChangeSet {stack}: {}", error_text(&e)))
-}
+    pub async fn execute_change_set(&self, stack: &str, id: &str) -> Result<(), Error> {
+        self.client
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::from_sdk(format!("ExecuteChangeSet {stack}"), &e))
+    }
 
-pub async fn delete_change_set(config: &aws_config::SdkConfig, stack: &str, id: &str) -> Result<(), String> {
-    Client::new(config)
-        .delete_change_set()
-        .stack_name(stack)
-        .change_set_name(id)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("DeleteChangeSet {stack}: {}", error_text(&e)))
-}
+    pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), Error> {
+        self.client
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::from_sdk(format!("DeleteChangeSet {stack}"), &e))
+    }
 
-pub async fn delete_stack(config: &aws_config::SdkConfig, stack: &str) -> Result<(), String> {
-    Client::new(config)
-        .delete_stack()
-        .stack_name(stack)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("DeleteStack {stack}: {}", error_text(&e)))
-}
+    pub async fn delete_stack(&self, stack: &str) -> Result<(), Error> {
+        self.client
+            .delete_stack()
+            .stack_name(stack)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::from_sdk(format!("DeleteStack {stack}"), &e))
+    }
 
-/// The stack's events, newest first (one page).
-pub async fn events(config: &aws_config::SdkConfig, stack: &str) -> Result<Vec<StackEvent>, String> {
-    let out = Client::new(config)
-        .describe_stack_events()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| format!("DescribeStackEvents {stack}: {}", error_text(&e)))?;
-    Ok(out
-        .stack_events()
-        .iter()
-        .map(|e| StackEvent {
-            id: e.event_id().unwrap_or_default().to_string(),
-            timestamp: e.timestamp().map(|t| t.to_string()).unwrap_or_default(),
-            logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
-            resource_type: e.resource_type().unwrap_or_default().to_string(),
-            status: e.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-            reason: e.resource_status_reason().map(str::to_string),
-        })
-        .collect())
+    /// The stack's events, newest first (one page).
+    pub async fn events(&self, stack: &str) -> Result<Vec<StackEvent>, Error> {
+        let out = self
+            .client
+            .describe_stack_events()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(format!("DescribeStackEvents {stack}"), &e))?;
+        Ok(out
+            .stack_events()
+            .iter()
+            .map(|e| StackEvent {
+                id: e.event_id().unwrap_or_default().to_string(),
+                timestamp: e.timestamp().map(|t| t.to_string()).unwrap_or_default(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_string),
+            })
+            .collect())
+    }
 }

@@ -5,21 +5,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
 
-use crate::sdk::error_text;
+use crate::Error;
 
 /// The region's default VPC, if it has one.
-pub async fn default_vpc_id(config: &aws_config::SdkConfig) -> Result<Option<String>, String> {
+pub async fn default_vpc_id(config: &aws_config::SdkConfig) -> Result<Option<String>, Error> {
     let out = Client::new(config)
         .describe_vpcs()
         .filters(Filter::builder().name("is-default").values("true").build())
         .send()
         .await
-        .map_err(|e| format!("DescribeVpcs: {}", error_text(&e)))?;
+        .map_err(|e| Error::from_sdk(format!("DescribeVpcs"), &e))?;
     Ok(out.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_string))
 }
 
 /// The newest image owned by this account whose name matches one of `patterns` (tried in order).
-pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String]) -> Result<Option<(String, String)>, String> {
+pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String]) -> Result<Option<(String, String)>, Error> {
     let client = Client::new(config);
     for pattern in patterns {
         let out = client
@@ -28,7 +28,7 @@ pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String
             .filters(Filter::builder().name("name").values(pattern).build())
             .send()
             .await
-            .map_err(|e| format!("DescribeImages {pattern}: {}", error_text(&e)))?;
+            .map_err(|e| Error::from_sdk(format!("DescribeImages {pattern}"), &e))?;
         let newest = out
             .images()
             .iter()
@@ -46,7 +46,7 @@ pub async fn newest_own_image(config: &aws_config::SdkConfig, patterns: &[String
 pub async fn instance_images(
     config: &aws_config::SdkConfig,
     instance_ids: &[String],
-) -> Result<BTreeMap<String, (String, Option<String>)>, String> {
+) -> Result<BTreeMap<String, (String, Option<String>)>, Error> {
     let client = Client::new(config);
     let mut images = BTreeMap::new();
     for batch in instance_ids.chunks(100) {
@@ -55,7 +55,7 @@ pub async fn instance_images(
             .set_instance_ids(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| format!("DescribeInstances {}: {}", batch.join(", "), error_text(&e)))?;
+            .map_err(|e| Error::from_sdk(format!("DescribeInstances {}", batch.join(", ")), &e))?;
         for instance in out.reservations().iter().flat_map(|r| r.instances()) {
             if let (Some(id), Some(image)) = (instance.instance_id(), instance.image_id()) {
                 images.insert(id.to_string(), (image.to_string(), None));

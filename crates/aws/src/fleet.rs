@@ -4,7 +4,7 @@ use agent_stack_scaler::{AsgCapacity, Fleet, Instances, SourceError};
 use aws_sdk_autoscaling::Client;
 
 use crate::group::describe;
-use crate::sdk::error_text;
+use crate::Error;
 
 /// One Auto Scaling group, by name.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ impl AsgFleet {
     pub async fn capacity(&self) -> Result<AsgCapacity, SourceError> {
         let group = describe(&self.client, &self.name)
             .await
-            .map_err(SourceError::auto_scaling)?
+            .map_err(|e| SourceError::auto_scaling(e.to_string()))?
             .ok_or_else(|| SourceError::auto_scaling(format!("Auto Scaling group {} not found", self.name)))?;
         Ok(AsgCapacity {
             desired: i64::from(group.desired),
@@ -46,7 +46,7 @@ impl AsgFleet {
             .honor_cooldown(false)
             .send()
             .await
-            .map_err(|e| SourceError::auto_scaling(format!("SetDesiredCapacity {} to {value}: {}", self.name, error_text(&e))))?;
+            .map_err(|e| SourceError::auto_scaling(Error::from_sdk(format!("SetDesiredCapacity {} to {value}", self.name), &e).to_string()))?;
         Ok(())
     }
 }
@@ -62,7 +62,7 @@ impl Fleet for AsgFleet {
 }
 
 /// Suspends the AZRebalance process, so rebalancing never terminates an instance running a job.
-pub async fn suspend_az_rebalance(config: &aws_config::SdkConfig, group: &str) -> Result<(), String> {
+pub async fn suspend_az_rebalance(config: &aws_config::SdkConfig, group: &str) -> Result<(), Error> {
     Client::new(config)
         .suspend_processes()
         .auto_scaling_group_name(group)
@@ -70,5 +70,5 @@ pub async fn suspend_az_rebalance(config: &aws_config::SdkConfig, group: &str) -
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| format!("SuspendProcesses AZRebalance on {group}: {}", error_text(&e)))
+        .map_err(|e| Error::from_sdk(format!("SuspendProcesses AZRebalance on {group}"), &e))
 }

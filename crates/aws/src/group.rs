@@ -4,7 +4,8 @@
 use aws_sdk_autoscaling::types::{AutoScalingGroup, LaunchTemplateSpecification};
 use aws_sdk_autoscaling::Client;
 
-use crate::sdk::error_text;
+use crate::states::LifecycleState;
+use crate::Error;
 
 /// A launch template and version, as the group or one of its instances names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +20,7 @@ pub struct TemplateVersion {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub id: String,
-    /// `InService`, `Pending`, `Standby`, `Terminating`, …
-    pub lifecycle_state: String,
+    pub lifecycle_state: LifecycleState,
     pub health: String,
     pub availability_zone: String,
     pub instance_type: String,
@@ -56,7 +56,7 @@ fn view(name: &str, g: &AutoScalingGroup) -> GroupView {
         .iter()
         .map(|i| Member {
             id: i.instance_id().unwrap_or_default().to_string(),
-            lifecycle_state: i.lifecycle_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            lifecycle_state: LifecycleState::parse(i.lifecycle_state().map(|s| s.as_str()).unwrap_or_default()),
             health: i.health_status().unwrap_or_default().to_string(),
             availability_zone: i.availability_zone().unwrap_or_default().to_string(),
             instance_type: i.instance_type().unwrap_or_default().to_string(),
@@ -75,18 +75,18 @@ fn view(name: &str, g: &AutoScalingGroup) -> GroupView {
 }
 
 /// Describes the group; `None` when it does not exist.
-pub async fn describe_group(config: &aws_config::SdkConfig, name: &str) -> Result<Option<GroupView>, String> {
+pub async fn describe_group(config: &aws_config::SdkConfig, name: &str) -> Result<Option<GroupView>, Error> {
     describe(&Client::new(config), name).await
 }
 
 /// [`describe_group`] with a client at hand.
-pub(crate) async fn describe(client: &Client, name: &str) -> Result<Option<GroupView>, String> {
+pub(crate) async fn describe(client: &Client, name: &str) -> Result<Option<GroupView>, Error> {
     let out = client
         .describe_auto_scaling_groups()
         .auto_scaling_group_names(name)
         .send()
         .await
-        .map_err(|e| format!("DescribeAutoScalingGroups {name}: {}", error_text(&e)))?;
+        .map_err(|e| Error::from_sdk(format!("DescribeAutoScalingGroups {name}"), &e))?;
     Ok(out.auto_scaling_groups().iter().find(|g| g.auto_scaling_group_name() == Some(name)).map(|g| view(name, g)))
 }
 
@@ -95,7 +95,7 @@ const STANDBY_BATCH: usize = 20;
 
 /// Moves instances to Standby without lowering the desired capacity: the group launches their
 /// replacements at once, and each instance sees `Standby` as its target lifecycle state in IMDS.
-pub async fn enter_standby(config: &aws_config::SdkConfig, group: &str, instance_ids: &[String]) -> Result<(), String> {
+pub async fn enter_standby(config: &aws_config::SdkConfig, group: &str, instance_ids: &[String]) -> Result<(), Error> {
     let client = Client::new(config);
     for batch in instance_ids.chunks(STANDBY_BATCH) {
         client
@@ -105,7 +105,7 @@ pub async fn enter_standby(config: &aws_config::SdkConfig, group: &str, instance
             .should_decrement_desired_capacity(false)
             .send()
             .await
-            .map_err(|e| format!("EnterStandby {} in {group}: {}", batch.join(", "), error_text(&e)))?;
+            .map_err(|e| Error::from_sdk(format!("EnterStandby {} in {group}", batch.join(", ")), &e))?;
     }
     Ok(())
 }

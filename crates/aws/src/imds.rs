@@ -6,6 +6,8 @@ use std::time::Duration;
 use aws_config::imds::client::error::ImdsError;
 use aws_config::imds::Client;
 
+use crate::{Error, Kind};
+
 /// Metadata of the instance this program runs on.
 #[derive(Debug, Clone)]
 pub struct Imds {
@@ -43,37 +45,52 @@ impl Imds {
         self.client.clone()
     }
 
-    pub async fn instance_id(&self) -> Result<String, String> {
+    pub async fn instance_id(&self) -> Result<String, Error> {
         self.required("/latest/meta-data/instance-id").await
     }
 
-    pub async fn region(&self) -> Result<String, String> {
+    pub async fn region(&self) -> Result<String, Error> {
         self.required("/latest/meta-data/placement/region").await
     }
 
     /// `autoscaling/target-lifecycle-state` (`InService`, `Warmed:Stopped`, …); `None` outside an
     /// Auto Scaling group.
-    pub async fn target_lifecycle_state(&self) -> Result<Option<String>, String> {
+    pub async fn target_lifecycle_state(&self) -> Result<Option<String>, Error> {
         self.optional("/latest/meta-data/autoscaling/target-lifecycle-state").await
     }
 
     /// The first pending interruption notice, if any.
-    pub async fn interruption(&self) -> Result<Option<Interruption>, String> {
+    pub async fn interruption(&self) -> Result<Option<Interruption>, Error> {
         if let Some(action) = self.optional("/latest/meta-data/spot/instance-action").await? {
             return Ok(Some(Interruption::InstanceAction(action)));
         }
         Ok(self.optional("/latest/meta-data/events/recommendations/rebalance").await?.map(Interruption::Rebalance))
     }
 
-    async fn required(&self, path: &str) -> Result<String, String> {
-        self.optional(path).await?.ok_or_else(|| format!("instance metadata {path}: not found"))
+    async fn required(&self, path: &str) -> Result<String, Error> {
+        self.optional(path).await?.ok_or_else(|| Error::new(format!("instance metadata {path}"), Kind::NotFound))
     }
 
-    async fn optional(&self, path: &str) -> Result<Option<String>, String> {
+    async fn optional(&self, path: &str) -> Result<Option<String>, Error> {
         match self.client.get(path).await {
             Ok(value) => Ok(Some(value.as_ref().trim().to_string())),
             Err(ImdsError::ErrorResponse(e)) if e.response().status().as_u16() == 404 => Ok(None),
-            Err(e) => Err(format!("instance metadata {path}: {}", aws_smithy_types::error::display::DisplayErrorContext(&e))),
+            Err(e) => Err(Error::new(format!("instance metadata {path}"), imds_kind(&e))),
         }
+    }
+}
+
+/// What went wrong with the metadata service, in one line.
+fn imds_kind(err: &ImdsError) -> Kind {
+    match err {
+        ImdsError::FailedToLoadToken(_) => Kind::Transport(
+            "the metadata service issued no IMDSv2 session token (is the metadata service enabled, and the hop limit at least 1?)".into(),
+        ),
+        ImdsError::ErrorResponse(e) => Kind::Rejected {
+            code: format!("HTTP {}", e.response().status().as_u16()),
+            message: "the metadata service refused the request".into(),
+        },
+        ImdsError::IoError(_) => Kind::Transport("the metadata service did not answer".into()),
+        _ => Kind::Transport("unexpected answer from the metadata service".into()),
     }
 }

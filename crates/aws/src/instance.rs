@@ -7,7 +7,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_autoscaling::Client;
 
 use crate::imds::Imds;
-use crate::sdk::{error_text, timeouts, CallProfile};
+use crate::sdk::{timeouts, CallProfile};
+use crate::Error;
 
 /// The instance this program runs on: its metadata service, its id, and SDK configuration for
 /// calls from it (the region from IMDS, the instance profile's credentials, `AWS_ENDPOINT_URL`
@@ -20,7 +21,7 @@ pub struct ThisInstance {
 
 impl ThisInstance {
     /// Asks IMDS who and where this instance is.
-    pub async fn discover() -> Result<Self, String> {
+    pub async fn discover() -> Result<Self, Error> {
         let imds = Imds::new();
         let id = imds.instance_id().await?;
         let sdk = instance_sdk_config(&imds, imds.region().await?).await;
@@ -41,7 +42,7 @@ async fn instance_sdk_config(imds: &Imds, region: String) -> SdkConfig {
 }
 
 /// Marks the instance Unhealthy now (no grace period), so its group replaces it.
-pub async fn mark_unhealthy(config: &SdkConfig, instance_id: &str) -> Result<(), String> {
+pub async fn mark_unhealthy(config: &SdkConfig, instance_id: &str) -> Result<(), Error> {
     Client::new(config)
         .set_instance_health()
         .instance_id(instance_id)
@@ -50,19 +51,13 @@ pub async fn mark_unhealthy(config: &SdkConfig, instance_id: &str) -> Result<(),
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| format!("SetInstanceHealth {instance_id}: {}", error_text(&e)))
-}
-
-/// Why a termination through the group failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TerminateError {
-    /// Decrementing would take the group below its minimum size.
-    AtMinSize(String),
-    Other(String),
+        .map_err(|e| Error::from_sdk(format!("SetInstanceHealth {instance_id}"), &e))
 }
 
 /// Terminates the instance through its group, lowering the desired capacity when `decrement`.
-pub async fn terminate_in_group(config: &SdkConfig, instance_id: &str, decrement: bool) -> Result<(), TerminateError> {
+/// When decrementing would take the group below its minimum size, AWS refuses with
+/// `ValidationError` ([`Error::code`]).
+pub async fn terminate_in_group(config: &SdkConfig, instance_id: &str, decrement: bool) -> Result<(), Error> {
     Client::new(config)
         .terminate_instance_in_auto_scaling_group()
         .instance_id(instance_id)
@@ -70,13 +65,5 @@ pub async fn terminate_in_group(config: &SdkConfig, instance_id: &str, decrement
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| {
-            let text = format!("TerminateInstanceInAutoScalingGroup {instance_id}: {}", error_text(&e));
-            // AWS answers ValidationError "... will violate group's min size constraint".
-            if decrement && text.contains("min size") {
-                TerminateError::AtMinSize(text)
-            } else {
-                TerminateError::Other(text)
-            }
-        })
+        .map_err(|e| Error::from_sdk(format!("TerminateInstanceInAutoScalingGroup {instance_id}"), &e))
 }

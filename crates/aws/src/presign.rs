@@ -8,15 +8,27 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
 use aws_sigv4::sign::v4;
 
+use crate::{Error, Kind};
+
+const OPERATION: &str = "presigning STS GetCallerIdentity";
+
+fn setup(cause: impl std::fmt::Display) -> Error {
+    Error::new(OPERATION, Kind::Setup(cause.to_string()))
+}
+
 /// How long the URL stays valid (as agent-aws-stack's helper: 15 minutes).
 pub const PRESIGNED_URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// `https://sts.<region>.amazonaws.com/?Action=GetCallerIdentity&…&X-Amz-Signature=…`, or the same
 /// path on `AWS_ENDPOINT_URL` when one is set.
-pub async fn caller_identity_url(config: &SdkConfig) -> Result<String, String> {
-    let region = config.region().map(|r| r.to_string()).ok_or("no AWS region for STS")?;
-    let provider = config.credentials_provider().ok_or("no AWS credentials provider")?;
-    let credentials = provider.provide_credentials().await.map_err(|e| format!("AWS credentials: {e}"))?;
+pub async fn caller_identity_url(config: &SdkConfig) -> Result<String, Error> {
+    let region = config.region().map(|r| r.to_string()).ok_or_else(|| setup("no AWS region"))?;
+    let provider =
+        config.credentials_provider().ok_or_else(|| Error::new(OPERATION, Kind::NoCredentials("no AWS credentials provider".into())))?;
+    let credentials = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| Error::new(OPERATION, Kind::NoCredentials(format!("AWS credentials could not be loaded ({e})"))))?;
     let base = match config.endpoint_url() {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => format!("https://sts.{region}.amazonaws.com"),
@@ -34,12 +46,11 @@ pub async fn caller_identity_url(config: &SdkConfig) -> Result<String, String> {
         .time(SystemTime::now())
         .settings(settings)
         .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
+        .map_err(setup)?
         .into();
-    let request =
-        SignableRequest::new("GET", &unsigned, std::iter::empty(), SignableBody::Bytes(&[])).map_err(|e| format!("STS request: {e}"))?;
-    let (instructions, _signature) = sign(request, &params).map_err(|e| format!("signing the STS request: {e}"))?.into_parts();
-    let mut http_request = http::Request::builder().method("GET").uri(&unsigned).body(()).map_err(|e| format!("STS request: {e}"))?;
+    let request = SignableRequest::new("GET", &unsigned, std::iter::empty(), SignableBody::Bytes(&[])).map_err(setup)?;
+    let (instructions, _signature) = sign(request, &params).map_err(setup)?.into_parts();
+    let mut http_request = http::Request::builder().method("GET").uri(&unsigned).body(()).map_err(setup)?;
     instructions.apply_to_request_http1x(&mut http_request);
     Ok(http_request.uri().to_string())
 }

@@ -3,7 +3,7 @@
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 
-use crate::sdk::error_text;
+use crate::Error;
 
 /// An S3 client; path-style addressing when a custom endpoint (such as a local emulator) is set.
 pub fn client(config: &aws_config::SdkConfig) -> Client {
@@ -12,25 +12,25 @@ pub fn client(config: &aws_config::SdkConfig) -> Client {
 }
 
 /// Creates the bucket unless it exists already (owned by this account).
-pub async fn ensure_bucket(config: &aws_config::SdkConfig, bucket: &str) -> Result<(), String> {
+pub async fn ensure_bucket(config: &aws_config::SdkConfig, bucket: &str) -> Result<(), Error> {
     let s3 = client(config);
     if s3.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
     }
-    s3.create_bucket().bucket(bucket).send().await.map(|_| ()).map_err(|e| format!("CreateBucket {bucket}: {}", error_text(&e)))
+    s3.create_bucket().bucket(bucket).send().await.map(|_| ()).map_err(|e| Error::from_sdk(format!("CreateBucket {bucket}"), &e))
 }
 
 /// Whether `s3://bucket/key` exists.
-pub async fn object_exists(config: &aws_config::SdkConfig, bucket: &str, key: &str) -> Result<bool, String> {
+pub async fn object_exists(config: &aws_config::SdkConfig, bucket: &str, key: &str) -> Result<bool, Error> {
     match client(config).head_object().bucket(bucket).key(key).send().await {
         Ok(_) => Ok(true),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
-        Err(e) => Err(format!("HeadObject s3://{bucket}/{key}: {}", error_text(&e))),
+        Err(e) => Err(Error::from_sdk(format!("HeadObject s3://{bucket}/{key}"), &e)),
     }
 }
 
 /// Uploads `bytes` to `s3://bucket/key`.
-pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<(), Error> {
     client(config)
         .put_object()
         .bucket(bucket)
@@ -39,5 +39,5 @@ pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str,
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| format!("PutObject s3://{bucket}/{key}: {}", error_text(&e)))
+        .map_err(|e| Error::from_sdk(format!("PutObject s3://{bucket}/{key}"), &e))
 }

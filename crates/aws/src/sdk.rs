@@ -43,33 +43,3 @@ pub async fn sdk_config(profile: CallProfile) -> SdkConfig {
     let (timeout_config, retry_config) = timeouts(profile);
     aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeout_config).retry_config(retry_config).load().await
 }
-
-/// What to say when the credential chain found nothing.
-pub const NO_CREDENTIALS: &str =
-    "no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
-
-/// A short, secret-free account of an SDK error: the service's code and message, or the transport cause.
-pub fn error_text<E, R>(err: &aws_sdk_ssm::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    use aws_sdk_ssm::error::SdkError;
-    match err {
-        SdkError::ServiceError(s) => {
-            let e = s.err();
-            format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message"))
-        }
-        SdkError::TimeoutError(_) => "timed out".to_string(),
-        SdkError::DispatchFailure(d) if d.is_timeout() => "timed out".to_string(),
-        SdkError::DispatchFailure(d) if d.is_io() => "connection failed".to_string(),
-        other => {
-            let text = aws_sdk_ssm::error::DisplayErrorContext(other).to_string();
-            if text.contains("no credentials found") || text.contains("CredentialsNotLoaded") {
-                NO_CREDENTIALS.to_string()
-            } else {
-                text
-            }
-        }
-    }
-}

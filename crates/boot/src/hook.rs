@@ -4,7 +4,7 @@
 //! instance. An instance in Standby (`agent-stack rotate`) never lowers it: it no longer counts
 //! towards the desired capacity, and its replacement is already running.
 
-use agent_stack_aws::instance::{terminate_in_group, TerminateError, ThisInstance};
+use agent_stack_aws::instance::{terminate_in_group, ThisInstance};
 
 use crate::retry::with_jitter;
 use crate::say;
@@ -40,13 +40,14 @@ pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), St
     let (sdk, id) = (&sdk, instance_id.as_str());
     let result = with_jitter("terminating the instance", attempts, || async move {
         match terminate_in_group(sdk, id, decrement).await {
-            Err(TerminateError::AtMinSize(e)) => {
-                // The group is at its minimum: it keeps the capacity and replaces this instance.
+            // AWS refuses a decrement below the group's minimum size with ValidationError: the group
+            // then keeps its capacity and replaces this instance. Any other ValidationError fails
+            // again below and is reported.
+            Err(e) if decrement && e.code() == Some("ValidationError") => {
                 say(&format!("{e}; terminating without lowering the desired capacity"));
-                terminate_in_group(sdk, id, false).await.map_err(|e| format!("{e:?}"))
+                terminate_in_group(sdk, id, false).await.map_err(String::from)
             }
-            Err(TerminateError::Other(e)) => Err(e),
-            Ok(()) => Ok(()),
+            other => other.map_err(String::from),
         }
     })
     .await;

@@ -153,7 +153,7 @@ async fn wait_until_in_service(imds: &Imds, options: &StartOptions) -> Result<()
             Err(e) => {
                 failures += 1;
                 if failures >= options.attempts.max(1) {
-                    return Err(e);
+                    return Err(e.into());
                 }
                 say(&format!("{e}; asking again"));
             }

@@ -224,18 +224,6 @@ pub struct DeployArgs {
     pub bucket: Option<String>,
 }
 
-impl DeployArgs {
-    pub fn inputs(&self) -> crate::stack_ops::DeployInputs {
-        crate::stack_ops::DeployInputs {
-            lambda_zip: self.lambda_zip.clone(),
-            lambda_arch: self.lambda_arch.clone(),
-            image_id: self.image_id.clone(),
-            default_vpc_id: self.default_vpc_id.clone(),
-            bucket: self.bucket.clone(),
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
     #[command(flatten)]

@@ -32,6 +32,22 @@ impl CliError {
     }
 }
 
+/// The one place an operation's error becomes an exit code: bad input 2, anything else 1.
+impl From<agent_stack_ops::Error> for CliError {
+    fn from(e: agent_stack_ops::Error) -> Self {
+        match e {
+            agent_stack_ops::Error::Input(m) => CliError::Input(m),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<agent_stack_aws::Error> for CliError {
+    fn from(e: agent_stack_aws::Error) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

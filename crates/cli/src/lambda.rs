@@ -19,13 +19,13 @@ pub fn serve() -> ExitCode {
 }
 
 /// The Lambda architecture this binary can serve as, when it is a static Linux build.
-pub fn own_lambda_arch() -> Option<&'static str> {
+pub fn own_lambda_arch() -> Option<agent_stack_config::Arch> {
     if !(cfg!(target_os = "linux") && cfg!(target_env = "musl")) {
         return None;
     }
     match std::env::consts::ARCH {
-        "x86_64" => Some("x86_64"),
-        "aarch64" => Some("arm64"),
+        "x86_64" => Some(agent_stack_config::Arch::X86_64),
+        "aarch64" => Some(agent_stack_config::Arch::Arm64),
         _ => None,
     }
 }

@@ -19,10 +19,16 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
         let sdk = sdk_config(CallProfile::Command).await;
         let asg_name = match &args.asg_name {
             Some(name) => name.clone(),
-            None => agent_stack_aws::stack::physical_id(&sdk, &config.stack_name, ids::AUTO_SCALING_GROUP).await.map_err(|e| {
-                let hint = if e.contains("does not exist") { "; deploy it first or pass --asg-name" } else { "" };
-                CliError::Failed(format!("cannot find the stack's Auto Scaling group: {e}{hint}"))
-            })?,
+            None => agent_stack_aws::cfn::Stacks::new(&sdk)
+                .physical_id(&config.stack_name, ids::AUTO_SCALING_GROUP)
+                .await
+                .map_err(|e| CliError::Failed(format!("cannot find the stack's Auto Scaling group: {e}")))?
+                .ok_or_else(|| {
+                    CliError::Failed(format!(
+                        "cannot find the stack's Auto Scaling group: stack {} has none in this account and region; deploy it first or pass --asg-name",
+                        config.stack_name
+                    ))
+                })?,
         };
         let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
         let queue = SemaphoreClient::new(&config.endpoint, token).map_err(CliError::Failed)?;

@@ -39,7 +39,7 @@ pub fn run(args: &TokenPutArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let sdk = sdk_config(CallProfile::Command).await;
-        put_token(&sdk, &args.name, &token, args.kms_key.as_deref()).await.map_err(CliError::Failed)
+        put_token(&sdk, &args.name, &token, args.kms_key.as_deref()).await.map_err(CliError::from)
     })?;
     let key = args.kms_key.as_deref().unwrap_or("alias/aws/ssm");
     println!("stored the registration token in SSM parameter {} (SecureString, {key})", args.name);

@@ -49,8 +49,8 @@ fn write_config(dir: &Path, pairs: &[(&str, &str)]) -> PathBuf {
 async fn answer_custom_resource(moto: &Moto, stack: &str) -> bool {
     let sdk = sdk_config(CallProfile::Command).await;
     for _ in 0..600 {
-        if let Ok(Some(info)) = agent_stack_aws::cfn::describe_stack(&sdk, stack).await {
-            if let Ok(asg) = agent_stack_aws::stack::physical_id(&sdk, stack, ids::AUTO_SCALING_GROUP).await {
+        if let Ok(Some(info)) = agent_stack_aws::cfn::Stacks::new(&sdk).describe(stack).await {
+            if let Ok(Some(asg)) = agent_stack_aws::cfn::Stacks::new(&sdk).physical_id(stack, ids::AUTO_SCALING_GROUP).await {
                 let event = json!({
                     "RequestType": "Create",
                     "ResponseURL": format!("{}/cloudformation_us-east-1/cfnresponse?stack={}", moto.endpoint, info.id),
@@ -178,7 +178,11 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     std::fs::write(&new_zip, new_bytes).unwrap_or_else(|e| panic!("{e}"));
     let new_key = format!("lambda/{}.zip", sha256_hex(new_bytes));
     let sdk = sdk_config(CallProfile::Command).await;
-    let bucket = agent_stack_aws::stack::physical_id(&sdk, "agent-stack-assets", "ArtifactBucket").await.unwrap_or_else(|e| panic!("{e}"));
+    let bucket = agent_stack_aws::cfn::Stacks::new(&sdk)
+        .physical_id("agent-stack-assets", "ArtifactBucket")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no artifact bucket"));
     let new_zip = new_zip.display().to_string();
     let (code, out, err) = cli(moto, &dir, &["diff", "--config", &config, "--lambda-zip", &new_zip], None);
     assert_eq!(code, 1, "{out}{err}");
@@ -229,7 +233,7 @@ async fn a_rejected_deploy_and_a_stuck_stack_are_reported() {
     let (code, _, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", "missing.zip"], None);
     assert_eq!(code, 2);
     assert!(err.contains("--lambda-zip missing.zip"), "{err}");
-    assert!(agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).is_none(), "nothing created");
+    assert!(agent_stack_aws::cfn::Stacks::new(&sdk).describe(&stack).await.unwrap_or_else(|e| panic!("{e}")).is_none(), "nothing created");
     // Someone else already owns the stack's config parameter: CloudFormation cannot create it.
     agent_stack_aws::put_string(&sdk, &format!("{stack}-config"), "taken").await.unwrap_or_else(|e| panic!("{e}"));
     let (code, out, err) = cli(moto, &dir, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip], None);
@@ -280,8 +284,11 @@ async fn deploy_finds_our_image_by_name_and_the_default_vpc() {
     prepare_account(moto, &dir, &token_name);
     let (code, out, err) = deploy_creating(moto, &dir, &stack, &["deploy", "--config", &config, "--yes", "--lambda-zip", &zip]).await;
     assert_eq!(code, 0, "{out}{err}");
-    let info =
-        agent_stack_aws::cfn::describe_stack(&sdk, &stack).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no stack"));
+    let info = agent_stack_aws::cfn::Stacks::new(&sdk)
+        .describe(&stack)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no stack"));
     let param = |key: &str| info.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     assert_eq!(param(ids::param::IMAGE_ID), ours, "our image wins over agent-aws-stack's");
     assert_eq!(param(ids::param::DEFAULT_VPC_ID), default_vpc);

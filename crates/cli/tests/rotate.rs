@@ -39,7 +39,7 @@ async fn upgrade(fleet: &Fleet) -> String {
         .launch_template_data(RequestLaunchTemplateData::builder().instance_type("t3.small".into()).build())
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("setting up", &e)));
     let version = created.launch_template_version().and_then(|v| v.version_number()).unwrap_or_default().to_string();
     let spec = LaunchTemplateSpecification::builder().launch_template_id(&from.template).version(&version).build();
     let policy =
@@ -50,7 +50,7 @@ async fn upgrade(fleet: &Fleet) -> String {
         .mixed_instances_policy(policy)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("setting up", &e)));
     version
 }
 
@@ -183,7 +183,7 @@ async fn rotate_leaves_instances_of_unknown_images_alone_unless_told() {
         .image_id(&image)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("setting up", &e)));
     let (code, text) = run(rotate(&fleet, &["--all", "--yes"])).await;
     assert_eq!(code, 2, "{text}");
     assert!(text.contains(&id) && text.contains("image not found") && text.contains("--any-image"), "{text}");

@@ -31,7 +31,7 @@ pub async fn apply(sdk: &aws_config::SdkConfig, event: &Value) -> Outcome {
     let failure = match request {
         "Delete" => None,
         "Create" | "Update" if group.is_empty() => Some("ResourceProperties.AutoScalingGroupName is missing".to_string()),
-        "Create" | "Update" => agent_stack_aws::suspend_az_rebalance(sdk, group).await.err(),
+        "Create" | "Update" => agent_stack_aws::suspend_az_rebalance(sdk, group).await.err().map(String::from),
         other => Some(format!("unknown RequestType {other:?}")),
     };
     Outcome { physical_id, failure }

@@ -62,9 +62,9 @@ async fn access_denied_on_the_token_is_reported_without_retrying_forever() {
     let (sdk, calls, _aws) = faulty_aws().await;
     let err = read_token(&sdk, "/ci/token").await.err().unwrap_or_else(|| panic!("expected an error"));
     match &err {
-        TokenError::Unreadable { name, cause } => {
-            assert_eq!(name, "/ci/token");
-            assert!(cause.contains("AccessDeniedException"), "{cause}");
+        TokenError::Unreadable(cause) => {
+            assert_eq!(cause.operation, "GetParameter /ci/token");
+            assert_eq!(cause.code(), Some("AccessDeniedException"), "{cause}");
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -125,7 +125,7 @@ async fn the_custom_resource_answers_cloudformation_for_create_update_and_delete
         .scaling_processes("AZRebalance")
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("setting up", &e)));
     assert!(suspended_processes(&sdk, &deployed.asg_name).await.is_empty());
     let (sink, seen) = response_sink().await;
     let url = format!("{}/response", sink.url());

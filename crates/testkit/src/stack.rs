@@ -54,7 +54,7 @@ where
         .root_device_name("/dev/sda1")
         .send()
         .await
-        .unwrap_or_else(|e| panic!("RegisterImage: {}", agent_stack_aws::error_text(&e)));
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("RegisterImage", &e)));
     let image_id = image.image_id().unwrap_or_default().to_string();
     let template = synth(&config, &SynthOptions::default());
     let cfn = agent_stack_aws::cloudformation::Client::new(sdk);
@@ -70,10 +70,16 @@ where
     if template.to_value()["Parameters"].get(ids::param::DEFAULT_VPC_ID).is_some() {
         request = request.parameters(param(ids::param::DEFAULT_VPC_ID, "vpc-12345678"));
     }
-    let out = request.send().await.unwrap_or_else(|e| panic!("CreateStack {}: {}", config.stack_name, agent_stack_aws::error_text(&e)));
+    let out = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk(format!("CreateStack {}", config.stack_name), &e)));
     let stack_id = out.stack_id().unwrap_or_default().to_string();
-    let asg_name =
-        agent_stack_aws::stack::physical_id(sdk, &config.stack_name, ids::AUTO_SCALING_GROUP).await.unwrap_or_else(|e| panic!("{e}"));
+    let asg_name = agent_stack_aws::cfn::Stacks::new(sdk)
+        .physical_id(&config.stack_name, ids::AUTO_SCALING_GROUP)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("stack {} has no Auto Scaling group", config.stack_name));
     let event = serde_json::json!({
         "RequestType": "Create",
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:az-rebalance",

@@ -215,7 +215,7 @@ impl Fleet {
             .auto_scaling_group_names(&self.stack.asg_name)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{}", agent_stack_aws::error_text(&e)));
+            .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("setting up", &e)));
         let group = out.auto_scaling_groups().first().cloned().unwrap_or_else(|| panic!("no group"));
         let instances = group
             .instances()
