@@ -25,7 +25,7 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
             })?,
         };
         let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
-        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(CliError::Failed)?;
+        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(|e| CliError::Failed(e.to_string()))?;
         let fleet = AsgFleet::new(&sdk, &asg_name);
         let state = std::cell::RefCell::new(PolicyState::for_config(&config));
         let decide = |o: &agent_stack_scaler::Observation| {

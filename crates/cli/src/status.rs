@@ -26,8 +26,8 @@ pub fn run(args: &StatusArgs) -> Result<(), CliError> {
         };
         let metrics = match read_token(&sdk, &config.token_parameter_name).await {
             Ok(token) => match SemaphoreClient::new(&config.endpoint, token) {
-                Ok(client) => client.metrics().await.map(|m| json!(m)).unwrap_or_else(|e| json!({ "error": e.message })),
-                Err(e) => json!({ "error": e }),
+                Ok(client) => client.metrics().await.map(|m| json!(m)).unwrap_or_else(|e| json!({ "error": e.to_string() })),
+                Err(e) => json!({ "error": e.to_string() }),
             },
             Err(e) => json!({ "error": e.to_string() }),
         };

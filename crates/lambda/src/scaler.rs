@@ -141,7 +141,7 @@ pub async fn invoke<C: Clock>(
     clock: &C,
 ) -> Result<Summary, String> {
     let token = read_token(sdk, &settings.token_parameter).await.map_err(|e| e.to_string())?;
-    let queue = SemaphoreClient::new(&settings.endpoint, token)?;
+    let queue = SemaphoreClient::new(&settings.endpoint, token).map_err(|e| e.to_string())?;
     let fleet = AsgFleet::new(sdk, &settings.asg_name);
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
