@@ -29,6 +29,8 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 200 with this body.
     Body(String),
+    /// Answer with this status (429 or 503) and this `Retry-After` value (seconds or an HTTP-date).
+    RetryAfter(u16, String),
 }
 
 /// One request the stub saw.
@@ -38,6 +40,8 @@ pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
     pub agent: Option<String>,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -228,6 +232,11 @@ impl SemaphoreStub {
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.hub).seen.clone()
     }
+
+    /// When each metrics request arrived, in order.
+    pub fn metrics_requests(&self) -> Vec<Instant> {
+        lock(&self.hub).seen.iter().filter(|s| s.path == "/metrics").map(|s| s.at).collect()
+    }
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -240,6 +249,7 @@ fn record(hub: &mut Hub, method: &'static str, path: &str, headers: &HeaderMap) 
         path: path.to_string(),
         authorization: header(headers, "authorization"),
         agent: header(headers, "agent"),
+        at: Instant::now(),
     });
 }
 
@@ -291,6 +301,10 @@ async fn metrics(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Resp
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, "Internal server error").into_response()
+        }
+        Some(Fault::RetryAfter(code, value)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, [("retry-after", value)], "Slow down").into_response()
         }
         Some(Fault::Body(body)) => (StatusCode::OK, [("content-type", "application/json")], body).into_response(),
         Some(Fault::Delay(d)) => {
