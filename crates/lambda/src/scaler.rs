@@ -145,11 +145,11 @@ static POLICY_STATE: Mutex<Option<PolicyState>> = Mutex::new(None);
 /// The back-off Semaphore asked for, kept across invocations of the container like [`POLICY_STATE`].
 static BACKOFF: Mutex<Option<Backoff>> = Mutex::new(None);
 
-fn backoff() -> Backoff {
+fn saved_backoff() -> Backoff {
     BACKOFF.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or_default()
 }
 
-fn keep_backoff(backoff: Backoff) {
+fn save_backoff(backoff: Backoff) {
     *BACKOFF.lock().unwrap_or_else(|p| p.into_inner()) = Some(backoff);
 }
 
@@ -174,10 +174,10 @@ pub async fn invoke<C: Clock>(
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
     let (failed, scaled, skipped) = (Cell::new(0), Cell::new(0), Cell::new(0));
-    let backoff = Cell::new(backoff());
+    let backoff = Cell::new(saved_backoff());
     let ticks = run_ticks(clock, window, || async {
         let outcome = tick_politely(clock, &backoff, &queue, &fleet, |o| decide_now(settings, o, clock.now_ms())).await;
-        keep_backoff(backoff.get());
+        save_backoff(backoff.get());
         match &outcome {
             PoliteTick::Ran(Ok(r)) if r.decision.raises() => scaled.set(scaled.get() + 1),
             PoliteTick::Ran(Ok(_)) => {}
