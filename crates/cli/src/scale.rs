@@ -3,7 +3,7 @@
 use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile};
 use agent_stack_lambda::clock::SystemClock;
 use agent_stack_scaler::policies::{decide_with, PolicyState};
-use agent_stack_scaler::{run_ticks, tick_with, Clock, SourceError, TickReport, Window};
+use agent_stack_scaler::{run_ticks, tick_politely, tick_with, Backoff, Clock, PoliteTick, SourceError, TickReport, Window};
 use agent_stack_semaphore::SemaphoreClient;
 use agent_stack_template::ids;
 use serde_json::json;
@@ -31,15 +31,21 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
                 })?,
         };
         let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
-        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(CliError::Failed)?;
+        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(|e| CliError::Failed(e.to_string()))?;
         let fleet = AsgFleet::new(&sdk, &asg_name);
         let state = std::cell::RefCell::new(PolicyState::for_config(&config));
         let decide = |o: &agent_stack_scaler::Observation| {
             decide_with(config.scaling_policy, o, config.overprovision, &mut state.borrow_mut(), SystemClock.now_ms())
         };
         if args.watch {
+            let backoff = std::cell::Cell::new(Backoff::default());
             let ticks = run_ticks(&SystemClock, Window::unbounded(), || async {
-                print(args.output, &asg_name, &tick_with(&queue, &fleet, decide).await);
+                match tick_politely(&SystemClock, &backoff, &queue, &fleet, decide).await {
+                    PoliteTick::Ran(outcome) => print(args.output, &asg_name, &outcome),
+                    // Once per back-off; the message says how long the scaler waits.
+                    PoliteTick::BackOff { cause, .. } => print(args.output, &asg_name, &Err(cause)),
+                    PoliteTick::Skipped { .. } => {}
+                }
             });
             tokio::select! {
                 _ = ticks => Ok(()),

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use agent_stack_config::{Choice, Endpoint, OperatingSystem, Overprovision, OverprovisionStrategy, ScalingPolicy};
 use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
-use agent_stack_scaler::{emf, run_ticks, tick_with, Clock, TickReport};
+use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, PoliteTick, TickReport};
 use agent_stack_semaphore::SemaphoreClient;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -94,8 +94,11 @@ impl Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub ticks: usize,
+    /// Ticks whose request failed, including one that Semaphore answered with a back-off.
     pub failed_ticks: usize,
     pub scaled: usize,
+    /// Ticks inside a back-off Semaphore asked for: no request was made.
+    pub skipped_ticks: usize,
 }
 
 /// The log records of one tick: a JSON line with observation, decision and reason (or the error),
@@ -115,15 +118,40 @@ pub fn tick_records(stack_name: &str, outcome: &Result<TickReport, agent_stack_s
     }
 }
 
+/// The log records of a tick that honours Semaphore's back-off: those of [`tick_records`] when it
+/// ran, one record when a back-off starts, none while it lasts.
+pub fn polite_tick_records(stack_name: &str, outcome: &PoliteTick, now_ms: u64) -> Vec<Value> {
+    match outcome {
+        PoliteTick::Ran(ran) => tick_records(stack_name, ran, now_ms),
+        PoliteTick::BackOff { until_ms, cause } => vec![log::record(
+            "WARN",
+            "Semaphore asked to wait; no requests and capacity unchanged until then",
+            &json!({ "stack": stack_name, "until_ms": until_ms, "error": cause }),
+        )],
+        PoliteTick::Skipped { .. } => Vec::new(),
+    }
+}
+
 /// Prints one tick's records.
-pub fn report(stack_name: &str, outcome: &Result<TickReport, agent_stack_scaler::SourceError>, now_ms: u64) {
-    for record in tick_records(stack_name, outcome, now_ms) {
+pub fn report(stack_name: &str, outcome: &PoliteTick, now_ms: u64) {
+    for record in polite_tick_records(stack_name, outcome, now_ms) {
         log::raw(&record);
     }
 }
 
 /// The policy's memory (recent arrival rate), kept for as long as the Lambda container lives.
 static POLICY_STATE: Mutex<Option<PolicyState>> = Mutex::new(None);
+
+/// The back-off Semaphore asked for, kept across invocations of the container like [`POLICY_STATE`].
+static BACKOFF: Mutex<Option<Backoff>> = Mutex::new(None);
+
+fn saved_backoff() -> Backoff {
+    BACKOFF.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or_default()
+}
+
+fn save_backoff(backoff: Backoff) {
+    *BACKOFF.lock().unwrap_or_else(|p| p.into_inner()) = Some(backoff);
+}
 
 /// Decides with the configured policy, updating the container's policy state.
 pub fn decide_now(settings: &Settings, observation: &agent_stack_scaler::Observation, now_ms: u64) -> agent_stack_scaler::Decision {
@@ -141,20 +169,23 @@ pub async fn invoke<C: Clock>(
     clock: &C,
 ) -> Result<Summary, String> {
     let token = read_token(sdk, &settings.token_parameter).await.map_err(|e| e.to_string())?;
-    let queue = SemaphoreClient::new(&settings.endpoint, token)?;
+    let queue = SemaphoreClient::new(&settings.endpoint, token).map_err(|e| e.to_string())?;
     let fleet = AsgFleet::new(sdk, &settings.asg_name);
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
-    let (failed, scaled) = (Cell::new(0), Cell::new(0));
+    let (failed, scaled, skipped) = (Cell::new(0), Cell::new(0), Cell::new(0));
+    let backoff = Cell::new(saved_backoff());
     let ticks = run_ticks(clock, window, || async {
-        let outcome = tick_with(&queue, &fleet, |o| decide_now(settings, o, clock.now_ms())).await;
+        let outcome = tick_politely(clock, &backoff, &queue, &fleet, |o| decide_now(settings, o, clock.now_ms())).await;
+        save_backoff(backoff.get());
         match &outcome {
-            Ok(r) if r.decision.raises() => scaled.set(scaled.get() + 1),
-            Ok(_) => {}
-            Err(_) => failed.set(failed.get() + 1),
+            PoliteTick::Ran(Ok(r)) if r.decision.raises() => scaled.set(scaled.get() + 1),
+            PoliteTick::Ran(Ok(_)) => {}
+            PoliteTick::Ran(Err(_)) | PoliteTick::BackOff { .. } => failed.set(failed.get() + 1),
+            PoliteTick::Skipped { .. } => skipped.set(skipped.get() + 1),
         }
         report(&settings.stack_name, &outcome, clock.now_ms());
     })
     .await;
-    Ok(Summary { ticks, failed_ticks: failed.get(), scaled: scaled.get() })
+    Ok(Summary { ticks, failed_ticks: failed.get(), scaled: scaled.get(), skipped_ticks: skipped.get() })
 }

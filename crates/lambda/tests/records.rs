@@ -69,6 +69,21 @@ fn a_failed_tick_logs_its_cause_and_no_metrics() {
 }
 
 #[test]
+fn a_back_off_is_one_record_when_it_starts_and_none_while_it_lasts() {
+    use agent_stack_lambda::scaler::polite_tick_records;
+    use agent_stack_scaler::PoliteTick;
+    let cause = SourceError::semaphore("GET https://x/api/v1/self_hosted_agents/metrics: HTTP 429").with_retry_after_ms(Some(30_000));
+    let records = polite_tick_records("s", &PoliteTick::BackOff { until_ms: 1_030_000, cause }, 1_000_000);
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0]["level"].clone(), records[0]["until_ms"].clone()), (json!("WARN"), json!(1_030_000)));
+    assert_eq!(records[0]["error"]["retry_after_ms"], 30_000);
+    assert!(records[0]["message"].as_str().is_some_and(|m| m.contains("asked to wait")), "{}", records[0]);
+    assert_eq!(polite_tick_records("s", &PoliteTick::Skipped { until_ms: 1_030_000 }, 1_002_000), Vec::<serde_json::Value>::new());
+    let ran = Ok(report());
+    assert_eq!(polite_tick_records("s", &PoliteTick::Ran(ran.clone()), 7), tick_records("s", &ran, 7));
+}
+
+#[test]
 fn the_scaler_reads_its_policy_from_the_environment() {
     use agent_stack_config::ScalingPolicy;
     use agent_stack_lambda::scaler::Settings;

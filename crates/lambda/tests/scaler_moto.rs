@@ -3,32 +3,10 @@
 
 mod common;
 
-use agent_stack_aws::{AsgFleet, SdkConfig};
-use agent_stack_config::lambda_env;
-use agent_stack_lambda::clock::{now_ms, SystemClock};
-use agent_stack_lambda::scaler;
-use agent_stack_testkit::stack::{stack_status, DeployedStack};
-use agent_stack_testkit::{Fault, SemaphoreStub};
-use common::{desired_and_instances, setup, suspended_processes, TOKEN};
-use serde_json::json;
-
-/// The scaler's settings exactly as the template's environment gives them (with the ASG `Ref`
-/// resolved by CloudFormation), pointed at the stub.
-fn settings(deployed: &DeployedStack, stub: &SemaphoreStub) -> scaler::Settings {
-    let vars = &deployed.template["Resources"]["scalerLambdaEE0B7FDF"]["Properties"]["Environment"]["Variables"];
-    scaler::Settings::from_env(|key| match key {
-        k if k == lambda_env::ASG_NAME => Some(deployed.asg_name.clone()),
-        k if k == lambda_env::ENDPOINT => Some(stub.endpoint()),
-        k => vars[k].as_str().map(str::to_string),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// One invocation whose deadline leaves room for exactly one tick.
-async fn invoke_once(sdk: &SdkConfig, settings: &scaler::Settings) -> Result<scaler::Summary, String> {
-    let deadline = now_ms() + agent_stack_scaler::schedule::TICK_BUDGET_MS + agent_stack_scaler::schedule::SAFETY_MARGIN_MS + 500;
-    scaler::invoke(sdk, settings, &json!({ "time": "not a time" }), deadline, &SystemClock).await
-}
+use agent_stack_aws::AsgFleet;
+use agent_stack_testkit::stack::stack_status;
+use agent_stack_testkit::Fault;
+use common::{desired_and_instances, invoke_once, scaler_settings as settings, setup, suspended_processes, TOKEN};
 
 #[tokio::test]
 async fn scales_to_jobs_plus_overprovision_up_to_max_and_survives_faults() {

@@ -39,15 +39,23 @@ pub enum Source {
 pub struct SourceError {
     pub system: Source,
     pub message: String,
+    /// How long the server asked to be left alone (`Retry-After`), in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl SourceError {
     pub fn semaphore(message: impl Into<String>) -> Self {
-        Self { system: Source::Semaphore, message: message.into() }
+        Self { system: Source::Semaphore, message: message.into(), retry_after_ms: None }
     }
 
     pub fn auto_scaling(message: impl Into<String>) -> Self {
-        Self { system: Source::AutoScaling, message: message.into() }
+        Self { system: Source::AutoScaling, message: message.into(), retry_after_ms: None }
+    }
+
+    /// The same error, with the server's requested wait.
+    pub fn with_retry_after_ms(self, retry_after_ms: Option<u64>) -> Self {
+        Self { retry_after_ms, ..self }
     }
 }
 

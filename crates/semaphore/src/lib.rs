@@ -2,11 +2,15 @@
 //! scaler reads. Every call has connect and total timeouts; only a 200 with exactly the documented
 //! shape counts, and no error message carries the token.
 
-use std::time::Duration;
+mod error;
+
+use std::time::{Duration, SystemTime};
 
 use agent_stack_config::{Endpoint, RegistrationToken};
 use agent_stack_scaler::{Agents, JobQueue, Jobs, Metrics, SourceError};
 use serde::Deserialize;
+
+pub use error::{parse_retry_after, MetricsError, Transport};
 
 /// Base path of the agents API.
 pub const API_PATH: &str = "/api/v1/self_hosted_agents";
@@ -17,7 +21,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Total timeout of every call.
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(2);
 /// Largest response body accepted.
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// The metrics response, exactly as the server sends it.
 #[derive(Debug, Deserialize)]
@@ -42,8 +46,9 @@ struct WireAgents {
 }
 
 /// Parses a metrics body; counts must be non-negative integers.
+/// The error is serde's description of the mismatch.
 pub fn parse_metrics(body: &[u8]) -> Result<Metrics, String> {
-    let w: WireMetrics = serde_json::from_slice(body).map_err(|e| format!("unexpected metrics response ({e})"))?;
+    let w: WireMetrics = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(Metrics {
         jobs: Jobs { queued: i64::from(w.jobs.queued), running: i64::from(w.jobs.running) },
         agents: Agents { idle: i64::from(w.agents.idle), occupied: i64::from(w.agents.occupied) },
@@ -65,19 +70,20 @@ impl std::fmt::Debug for SemaphoreClient {
 }
 
 impl SemaphoreClient {
-    pub fn new(endpoint: &Endpoint, token: RegistrationToken) -> Result<Self, String> {
+    pub fn new(endpoint: &Endpoint, token: RegistrationToken) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .user_agent(concat!("agent-stack/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| ClientError(e.to_string()))?;
         Ok(Self { http, metrics_url: format!("{}{API_PATH}/metrics", endpoint.base_url()), token })
     }
 
     /// `GET /metrics` for this client's agent type.
-    pub async fn metrics(&self) -> Result<Metrics, SourceError> {
+    pub async fn metrics(&self) -> Result<Metrics, MetricsError> {
         let url = &self.metrics_url;
+        let transport = |e: reqwest::Error| MetricsError::Transport { url: url.clone(), cause: transport(&e) };
         let response = self
             .http
             .get(url)
@@ -86,47 +92,45 @@ impl SemaphoreClient {
             .header("Content-Type", "application/json")
             .send()
             .await
-            .map_err(|e| SourceError::semaphore(format!("GET {url}: {}", describe(&e))))?;
+            .map_err(transport)?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Err(SourceError::semaphore(format!("GET {url}: HTTP {status}{}", hint(status))));
+            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+            return Err(MetricsError::from_status(url, status, retry_after, SystemTime::now()));
         }
+        let too_large = || MetricsError::TooLarge { url: url.clone() };
         if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(SourceError::semaphore(format!("GET {url}: response larger than {MAX_BODY} bytes")));
+            return Err(too_large());
         }
-        let body = response.bytes().await.map_err(|e| SourceError::semaphore(format!("GET {url}: {}", describe(&e))))?;
+        let body = response.bytes().await.map_err(transport)?;
         if body.len() > MAX_BODY {
-            return Err(SourceError::semaphore(format!("GET {url}: response larger than {MAX_BODY} bytes")));
+            return Err(too_large());
         }
-        parse_metrics(&body).map_err(|e| SourceError::semaphore(format!("GET {url}: {e}")))
+        parse_metrics(&body).map_err(|detail| MetricsError::BadBody { url: url.clone(), detail })
     }
 }
 
 impl JobQueue for SemaphoreClient {
     async fn metrics(&self) -> Result<Metrics, SourceError> {
-        SemaphoreClient::metrics(self).await
+        Ok(SemaphoreClient::metrics(self).await?)
     }
 }
 
-fn hint(status: u16) -> &'static str {
-    match status {
-        401 => " (the server did not accept the Authorization header)",
-        404 => " (unknown agent type token: check the token parameter)",
-        500..=599 => " (Semaphore server error)",
-        _ => "",
-    }
-}
+/// The HTTP client could not be built (no usable TLS set-up).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientError(String);
 
-/// A short cause for a transport error (the error's own text may repeat the URL).
-fn describe(e: &reqwest::Error) -> String {
+/// The kind of a transport error (the error's own text may repeat the URL).
+fn transport(e: &reqwest::Error) -> Transport {
     if e.is_timeout() {
-        format!("timed out after {} s", TOTAL_TIMEOUT.as_secs())
+        Transport::Timeout
     } else if e.is_connect() {
-        "connection failed".to_string()
+        Transport::ConnectionFailed
     } else if e.is_body() || e.is_decode() {
-        "incomplete response body".to_string()
+        Transport::IncompleteBody
     } else {
-        "request failed".to_string()
+        Transport::Other
     }
 }
 

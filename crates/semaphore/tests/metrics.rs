@@ -40,8 +40,8 @@ async fn unknown_token_is_a_404_error_without_the_token() {
     let (stub, _) = setup().await;
     let client = client_for(&stub.endpoint(), "not-a-real-token-xyz");
     let err = client.metrics().await.err().unwrap_or_else(|| panic!("expected an error"));
-    assert!(err.message.contains("HTTP 404"), "{err}");
-    assert!(!err.message.contains("not-a-real-token-xyz"), "token leaked: {err}");
+    assert!(err.to_string().contains("HTTP 404"), "{err}");
+    assert!(!err.to_string().contains("not-a-real-token-xyz"), "token leaked: {err}");
     assert!(!format!("{client:?}").contains("not-a-real-token-xyz"));
 }
 
@@ -51,7 +51,7 @@ async fn server_errors_and_other_statuses_are_errors() {
     for code in [500, 502, 503, 401, 429] {
         stub.set_fault(Some(Fault::Status(code)));
         let err = client.metrics().await.err().unwrap_or_else(|| panic!("{code}: expected an error"));
-        assert!(err.message.contains(&format!("HTTP {code}")), "{err}");
+        assert!(err.to_string().contains(&format!("HTTP {code}")), "{err}");
     }
 }
 
@@ -68,7 +68,7 @@ async fn malformed_or_partial_bodies_are_errors() {
     ] {
         stub.set_fault(Some(Fault::Body(body.to_string())));
         let err = client.metrics().await.err().unwrap_or_else(|| panic!("{body}: expected an error"));
-        assert!(err.message.contains("unexpected metrics response"), "{body}: {err}");
+        assert!(err.to_string().contains("unexpected metrics response"), "{body}: {err}");
     }
 }
 
@@ -77,7 +77,7 @@ async fn a_slow_server_times_out() {
     let (stub, client) = setup().await;
     stub.set_fault(Some(Fault::Delay(Duration::from_secs(4))));
     let err = client.metrics().await.err().unwrap_or_else(|| panic!("expected a timeout"));
-    assert!(err.message.contains("timed out"), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
 }
 
 #[tokio::test]
@@ -86,7 +86,7 @@ async fn connection_refused_is_an_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(1);
     let client = client_for(&format!("http://127.0.0.1:{port}"), TOKEN);
     let err = client.metrics().await.err().unwrap_or_else(|| panic!("expected an error"));
-    assert!(err.message.contains("connection failed"), "{err}");
+    assert!(err.to_string().contains("connection failed"), "{err}");
 }
 
 #[tokio::test]

@@ -39,11 +39,31 @@ impl<F: FnMut(&Observation, u64) -> Decision> Policy for F {
 /// With jobs queued and none running, give up after this long without progress (e.g. max size 0).
 const STALL_MS: u64 = 24 * 3600 * 1000;
 
-const FINISH: u8 = 0;
-const REGISTER: u8 = 1;
-const IDLE_TIMEOUT: u8 = 2;
-const ARRIVAL: u8 = 3;
-const TICK: u8 = 4;
+/// What happens at an event. The variants' order is the order of events at the same millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Finish,
+    Register,
+    IdleTimeout,
+    Arrival,
+    Tick,
+}
+
+/// One event, ordered by time, kind, then the order it was scheduled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    at: u64,
+    kind: EventKind,
+    seq: u64,
+    instance: u32,
+}
+
+impl Event {
+    /// An event that is not scheduled on the heap (arrivals and ticks come in their own order).
+    fn unscheduled(at: u64, kind: EventKind) -> Event {
+        Event { at, kind, seq: 0, instance: 0 }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -74,7 +94,7 @@ struct Engine<'a> {
     trace: &'a Trace,
     origin: u64,
     rng: Rng,
-    heap: BinaryHeap<Reverse<(u64, u8, u64, u32)>>,
+    heap: BinaryHeap<Reverse<Event>>,
     seq: u64,
     instances: Vec<Instance>,
     idle: Vec<u32>,
@@ -123,9 +143,9 @@ impl<'a> Engine<'a> {
         e
     }
 
-    fn push(&mut self, at: u64, class: u8, instance: u32) {
+    fn push(&mut self, at: u64, kind: EventKind, instance: u32) {
         self.seq += 1;
-        self.heap.push(Reverse((at, class, self.seq, instance)));
+        self.heap.push(Reverse(Event { at, kind, seq: self.seq, instance }));
     }
 
     fn run(&mut self, policy: &mut dyn Policy) {
@@ -133,37 +153,42 @@ impl<'a> Engine<'a> {
         let tick_ms = self.m.tick_ms.max(1);
         let (mut next_arrival, mut next_tick, mut horizon) = (0usize, 0u64, u64::MAX);
         loop {
-            let mut next = (next_tick, TICK, 0u32);
+            let mut next = Event::unscheduled(next_tick, EventKind::Tick);
             if let Some(j) = jobs.get(next_arrival) {
-                next = next.min((j.queued_at_ms - self.origin, ARRIVAL, 0));
+                next = next.min(Event::unscheduled(j.queued_at_ms - self.origin, EventKind::Arrival));
             }
-            if let Some(Reverse((at, class, _, i))) = self.heap.peek().copied() {
-                next = next.min((at, class, i));
+            if let Some(Reverse(scheduled)) = self.heap.peek() {
+                next = next.min(*scheduled);
             }
-            let (t, class, i) = next;
+            let Event { at: t, kind, instance: i, .. } = next;
             if t > horizon {
                 self.now = horizon;
                 return;
             }
             self.now = t;
-            match class {
-                TICK => {
+            match kind {
+                EventKind::Tick => {
                     self.tick(policy, t);
                     next_tick = next_tick.saturating_add(tick_ms);
                 }
-                ARRIVAL => {
+                EventKind::Arrival => {
                     self.queue.push_back(next_arrival as u32);
                     next_arrival += 1;
                     self.last_progress = t;
                     self.dispatch(t);
                 }
-                _ => {
+                // The others come from the heap, whose top `next` is.
+                EventKind::Finish => {
                     self.heap.pop();
-                    match class {
-                        FINISH => self.finish_job(i, t),
-                        REGISTER => self.register(i, t),
-                        _ => self.idle_timeout(i, t),
-                    }
+                    self.finish_job(i, t);
+                }
+                EventKind::Register => {
+                    self.heap.pop();
+                    self.register(i, t);
+                }
+                EventKind::IdleTimeout => {
+                    self.heap.pop();
+                    self.idle_timeout(i, t);
                 }
             }
             if self.done == jobs.len() && horizon == u64::MAX {
@@ -221,7 +246,7 @@ impl<'a> Engine<'a> {
             let i = self.add_instance(t);
             self.pending += 1;
             self.acct.launches += 1;
-            self.push(t.saturating_add(self.m.launch_delay_ms), REGISTER, i);
+            self.push(t.saturating_add(self.m.launch_delay_ms), EventKind::Register, i);
         }
         self.acct.peak = self.acct.peak.max(self.pending + self.idle.len() as i64 + self.busy);
     }
@@ -245,7 +270,7 @@ impl<'a> Engine<'a> {
         inst.idle_pos = self.idle.len() as u32;
         self.idle.push(i);
         if self.m.idle_timeout_ms > 0 {
-            self.push(t.saturating_add(self.m.idle_timeout_ms), IDLE_TIMEOUT, i);
+            self.push(t.saturating_add(self.m.idle_timeout_ms), EventKind::IdleTimeout, i);
         }
     }
 
@@ -269,7 +294,7 @@ impl<'a> Engine<'a> {
             self.started[job as usize] = Some(t);
             self.last_progress = t;
             let duration = self.trace.jobs()[job as usize].duration_ms;
-            self.push(t.saturating_add(duration), FINISH, i);
+            self.push(t.saturating_add(duration), EventKind::Finish, i);
         }
     }
 

@@ -20,6 +20,10 @@ use serde_json::{json, Value};
 use crate::serve::{serve, Served};
 use crate::unix_now;
 
+pub mod sync;
+
+use sync::{AgentState, Interruption, SyncAction, SyncInput};
+
 /// What the next metrics responses do instead of answering normally.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -29,6 +33,8 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 200 with this body.
     Body(String),
+    /// Answer with this status (429 or 503) and this `Retry-After` value (seconds or an HTTP-date).
+    RetryAfter(u16, String),
 }
 
 /// One request the stub saw.
@@ -38,6 +44,8 @@ pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
     pub agent: Option<String>,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,7 +76,7 @@ impl JobLog {
 struct Agent {
     name: String,
     type_token: String,
-    state: String,
+    state: AgentState,
     job: Option<String>,
     single_job: bool,
     idle_timeout_s: u64,
@@ -228,6 +236,11 @@ impl SemaphoreStub {
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.hub).seen.clone()
     }
+
+    /// When each metrics request arrived, in order.
+    pub fn metrics_requests(&self) -> Vec<Instant> {
+        lock(&self.hub).seen.iter().filter(|s| s.path == "/metrics").map(|s| s.at).collect()
+    }
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -240,6 +253,7 @@ fn record(hub: &mut Hub, method: &'static str, path: &str, headers: &HeaderMap) 
         path: path.to_string(),
         authorization: header(headers, "authorization"),
         agent: header(headers, "agent"),
+        at: Instant::now(),
     });
 }
 
@@ -291,6 +305,10 @@ async fn metrics(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap) -> Resp
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, "Internal server error").into_response()
+        }
+        Some(Fault::RetryAfter(code, value)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, [("retry-after", value)], "Slow down").into_response()
         }
         Some(Fault::Body(body)) => (StatusCode::OK, [("content-type", "application/json")], body).into_response(),
         Some(Fault::Delay(d)) => {
@@ -344,7 +362,7 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
         Agent {
             name: name.clone(),
             type_token: token,
-            state: "waiting-for-jobs".into(),
+            state: AgentState::WaitingForJobs,
             job: None,
             single_job,
             idle_timeout_s: req["idle_timeout"].as_u64().unwrap_or(0),
@@ -356,6 +374,7 @@ async fn register(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: 
     (StatusCode::CREATED, Json(json!({ "name": name, "token": agent_token }))).into_response()
 }
 
+/// `POST /sync`: reads the agent's report, decides with [`sync::decide`] and applies the answer.
 async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Bytes) -> Response {
     let (mut h, token) = enter(&hub, "POST", "/sync", &headers);
     let token = match token {
@@ -363,71 +382,81 @@ async fn sync(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, body: Byte
         Err(r) => return r,
     };
     let Ok(req) = serde_json::from_slice::<Value>(&body) else { return unprocessable("bad JSON") };
-    let sync_after = h.sync_after_ms;
     let Some(mut agent) = h.agents.get(&token).cloned() else { return not_found() };
-    let disabled = h.types.get(&agent.type_token).is_some_and(|t| t.disabled);
-    let state = req["state"].as_str().unwrap_or_default().to_string();
     let reported = req["interrupted_at"].as_u64().filter(|t| *t > 0);
     if agent.interrupted_at.is_none() && reported.is_some() {
         h.interrupted.push(agent.name.clone());
         agent.interrupted_at = reported;
     }
-    let interrupted = agent.interrupted_at.is_some();
-    // A running job goes on for the grace period after the interruption.
-    let grace_over = agent.interrupted_at.is_some_and(|at| unix_now() >= at + agent.grace_s);
+    let Some(state) = AgentState::parse(req["state"].as_str().unwrap_or_default()) else { return unprocessable("unknown state") };
     if state != agent.state {
-        agent.state = state.clone();
+        agent.state = state;
         agent.last_change = Instant::now();
     }
-    let shutdown = |reason: &str| json!({ "action": "shutdown", "job_id": "", "shutdown_reason": reason, "next_sync_after": sync_after });
-    let act = |action: &str, job: &str| json!({ "action": action, "job_id": job, "shutdown_reason": "", "next_sync_after": sync_after });
-    let answer = match state.as_str() {
-        "waiting-for-jobs" => {
-            if disabled {
-                shutdown("requested")
-            } else if interrupted {
-                shutdown("interrupted")
-            } else if let Some(mut job) = h.types.get_mut(&agent.type_token).and_then(|t| t.queued.pop_front()) {
-                job.agent = Some(token.clone());
-                agent.job = Some(job.id.clone());
-                let id = job.id.clone();
-                if let Some(t) = h.types.get_mut(&agent.type_token) {
-                    t.running.push(job);
-                }
-                act("run-job", &id)
-            } else if agent.idle_timeout_s == 0 || agent.last_change.elapsed() < Duration::from_secs(agent.idle_timeout_s) {
-                act("continue", "")
-            } else {
-                shutdown("idle")
-            }
+    if state == AgentState::FinishedJob {
+        h.finish_job(&agent, req["job_result"].as_str().unwrap_or_default());
+    }
+    let action = sync::decide(&h.sync_input(&agent));
+    let job_id = match action {
+        SyncAction::RunJob => h.assign_job(&token, &mut agent),
+        SyncAction::StopJob => agent.job.clone().unwrap_or_default(),
+        SyncAction::WaitForJobs => {
+            agent.job = None;
+            String::new()
         }
-        "running-job" if disabled || grace_over => act("stop-job", agent.job.as_deref().unwrap_or("")),
-        "running-job" | "starting-job" | "stopping-job" => act("continue", ""),
-        "finished-job" => {
-            // The job is done: it no longer counts as running.
-            if let (Some(job), Some(t)) = (agent.job.clone(), h.types.get_mut(&agent.type_token)) {
-                t.running.retain(|j| j.id != job);
-            }
-            if let Some(job) = agent.job.clone() {
-                if !h.results.iter().any(|(id, _)| id == &job) {
-                    h.results.push((job, req["job_result"].as_str().unwrap_or_default().to_string()));
-                }
-            }
-            if agent.single_job {
-                shutdown("job-finished")
-            } else if disabled {
-                shutdown("requested")
-            } else if interrupted {
-                shutdown("interrupted")
-            } else {
-                agent.job = None;
-                act("wait-for-jobs", "")
-            }
-        }
-        _ => return unprocessable("unknown state"),
+        SyncAction::Continue | SyncAction::Shutdown(_) => String::new(),
     };
+    let reason = match action {
+        SyncAction::Shutdown(reason) => reason.name(),
+        _ => "",
+    };
+    let answer = json!({ "action": action.name(), "job_id": job_id, "shutdown_reason": reason, "next_sync_after": h.sync_after_ms });
     h.agents.insert(token, agent);
     Json(answer).into_response()
+}
+
+impl Hub {
+    /// What the server knows about `agent` at a sync.
+    fn sync_input(&self, agent: &Agent) -> SyncInput {
+        let interruption = match agent.interrupted_at {
+            None => Interruption::None,
+            // A running job goes on for the grace period after the interruption.
+            Some(at) if unix_now() >= at.saturating_add(agent.grace_s) => Interruption::GracePeriodOver,
+            Some(_) => Interruption::InGracePeriod,
+        };
+        let job_type = self.types.get(&agent.type_token);
+        SyncInput {
+            state: agent.state,
+            disabled: job_type.is_some_and(|t| t.disabled),
+            interruption,
+            single_job: agent.single_job,
+            job_queued: job_type.is_some_and(|t| !t.queued.is_empty()),
+            idle_timeout: Duration::from_secs(agent.idle_timeout_s),
+            idle_for: agent.last_change.elapsed(),
+        }
+    }
+
+    /// The agent's job is done: it no longer counts as running, and its first result is kept.
+    fn finish_job(&mut self, agent: &Agent, result: &str) {
+        let Some(job) = agent.job.clone() else { return };
+        if let Some(t) = self.types.get_mut(&agent.type_token) {
+            t.running.retain(|j| j.id != job);
+        }
+        if !self.results.iter().any(|(id, _)| *id == job) {
+            self.results.push((job, result.to_string()));
+        }
+    }
+
+    /// Gives the oldest queued job of the agent's type to the agent; returns its id.
+    fn assign_job(&mut self, token: &str, agent: &mut Agent) -> String {
+        let Some(t) = self.types.get_mut(&agent.type_token) else { return String::new() };
+        let Some(mut job) = t.queued.pop_front() else { return String::new() };
+        job.agent = Some(token.to_string());
+        agent.job = Some(job.id.clone());
+        let id = job.id.clone();
+        t.running.push(job);
+        id
+    }
 }
 
 async fn job(State(hub): State<Arc<Mutex<Hub>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {

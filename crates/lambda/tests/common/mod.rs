@@ -5,8 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use agent_stack_aws::{sdk_config, CallProfile, SdkConfig};
-use agent_stack_config::RegistrationToken;
-use agent_stack_lambda::custom_resource;
+use agent_stack_config::{lambda_env, RegistrationToken};
+use agent_stack_lambda::clock::{now_ms, SystemClock};
+use agent_stack_lambda::{custom_resource, scaler};
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::serve::{serve, Served};
 use agent_stack_testkit::stack::{config, deploy, DeployedStack};
@@ -49,6 +50,31 @@ pub async fn setup(pairs: &[(&str, &str)]) -> Option<(SdkConfig, DeployedStack, 
     let stub = SemaphoreStub::start().await;
     stub.add_agent_type(TOKEN);
     Some((sdk, deployed, stub))
+}
+
+/// The scaler's settings exactly as the template's environment gives them (with the ASG `Ref`
+/// resolved by CloudFormation), pointed at the stub.
+pub fn scaler_settings(deployed: &DeployedStack, stub: &SemaphoreStub) -> scaler::Settings {
+    let vars = &deployed.template["Resources"]["scalerLambdaEE0B7FDF"]["Properties"]["Environment"]["Variables"];
+    scaler::Settings::from_env(|key| match key {
+        k if k == lambda_env::ASG_NAME => Some(deployed.asg_name.clone()),
+        k if k == lambda_env::ENDPOINT => Some(stub.endpoint()),
+        k => vars[k].as_str().map(str::to_string),
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One scaler invocation whose deadline leaves room for ticks starting within `ticking_ms`
+/// (0: exactly one tick).
+pub async fn invoke_for(sdk: &SdkConfig, settings: &scaler::Settings, ticking_ms: u64) -> Result<scaler::Summary, String> {
+    let deadline =
+        now_ms() + agent_stack_scaler::schedule::TICK_BUDGET_MS + agent_stack_scaler::schedule::SAFETY_MARGIN_MS + 500 + ticking_ms;
+    scaler::invoke(sdk, settings, &json!({ "time": "not a time" }), deadline, &SystemClock).await
+}
+
+/// One invocation whose deadline leaves room for exactly one tick.
+pub async fn invoke_once(sdk: &SdkConfig, settings: &scaler::Settings) -> Result<scaler::Summary, String> {
+    invoke_for(sdk, settings, 0).await
 }
 
 /// A function's environment exactly as the template gives it, with `Ref`s of the group resolved as
