@@ -152,6 +152,14 @@ pub struct ScaleArgs {
     pub output: Output,
 }
 
+/// `--policy`: one of the simulator's contenders, listed in help and errors.
+fn policy_parser() -> impl clap::builder::TypedValueParser<Value = agent_stack_sim::Contender> {
+    use agent_stack_sim::Contender;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Contender::names())
+        .try_map(|name| Contender::parse(&name).ok_or_else(|| format!("{name:?} is not a policy")))
+}
+
 /// The jobs come from exactly one of --trace and --synthetic.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("jobs").required(true).args(["trace", "synthetic"])))]
@@ -166,8 +174,8 @@ pub struct SimulateArgs {
     pub synthetic: Option<String>,
     /// The policy to study and plot (default: the one the stack runs); agent-aws-stack and
     /// clairvoyant are always compared.
-    #[arg(long, value_name = "NAME")]
-    pub policy: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = policy_parser())]
+    pub policy: Option<agent_stack_sim::Contender>,
     /// Seed of the synthetic trace and of the agents' job pick-up order.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,

@@ -20,12 +20,7 @@ enum Source<'a> {
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let source = source(args)?;
-    let studied = match &args.policy {
-        None => None,
-        Some(name) => Some(Contender::parse(name).ok_or_else(|| {
-            CliError::Input(format!("--policy {name:?} is not a policy; choose one of {}", Contender::names().join(", ")))
-        })?),
-    };
+    let studied = args.policy;
     let price = non_negative("--price-per-hour", args.price_per_hour, 1e6)?;
     let launch_delay = non_negative("--launch-delay", args.launch_delay, 86_400.0)?;
     let config = load_valid(&args.config)?;
