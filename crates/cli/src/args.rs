@@ -15,23 +15,23 @@ pub struct Cli {
 pub enum Command {
     /// Check a stack configuration and print it resolved, with defaults marked.
     #[command(
-        after_help = "Examples:\n  agent-stack validate --config config.json\n  SEMAPHORE_AGENT_STACK_CONFIG=config.json agent-stack validate --output json\n\nExit codes: 0 valid, 2 invalid (every problem is listed)."
+        after_help = include_str!("../help/validate.txt")
     )]
     Validate(ValidateArgs),
     /// Write the CloudFormation template for a stack configuration (offline, deterministic).
     #[command(
-        after_help = "Examples:\n  agent-stack synth --config config.json > template.json\n  agent-stack synth --config config.json -o template.json --image-id ami-0123456789abcdef0\n\nThe template's parameters ImageId, LambdaCodeBucket, LambdaCodeKey, LambdaArchitecture and\nDefaultVpcId are filled in at deploy time; the flags below bake defaults into the template."
+        after_help = include_str!("../help/synth.txt")
     )]
     Synth(SynthArgs),
     /// Run the scaler from here: read Semaphore's metrics and raise the group's desired capacity.
     #[command(
-        after_help = "Examples:\n  agent-stack scale --config config.json --once\n  agent-stack scale --config config.json --once --output json\n  agent-stack scale --config config.json --watch\n\nUses the AWS credentials, region and AWS_ENDPOINT_URL of the environment, as the AWS CLI does.\nThe group is the stack's autoScalingGroup unless --asg-name names another."
+        after_help = include_str!("../help/scale.txt")
     )]
     Scale(ScaleArgs),
     /// Create the per-account/region assets stack (Lambda artifact bucket) and write the
     /// CloudFormation execution policy the agent stack needs.
     #[command(
-        after_help = "Examples:\n  agent-stack bootstrap --yes\n  agent-stack bootstrap --config config.json --policy-out execution-policy.json"
+        after_help = include_str!("../help/bootstrap.txt")
     )]
     Bootstrap(BootstrapArgs),
     /// Store the agent type registration token as an SSM SecureString (read from stdin, never argv).
@@ -39,28 +39,28 @@ pub enum Command {
     Token(TokenCommand),
     /// Create or update the stack through a change set, with live progress.
     #[command(
-        after_help = "Examples:\n  agent-stack deploy --config config.json\n  agent-stack deploy --config config.json --yes --lambda-zip bootstrap.zip\n\nAsks before IAM, security-group or replacing changes unless --yes. Re-deploying an unchanged\nconfiguration changes nothing. Needs `agent-stack bootstrap` once per account and region."
+        after_help = include_str!("../help/deploy.txt")
     )]
     Deploy(DeployArgs),
     /// Show what deploy would change. Exit 0: nothing differs, 1: something does, 2: error.
-    #[command(after_help = "Examples:\n  agent-stack diff --config config.json")]
+    #[command(after_help = include_str!("../help/diff.txt"))]
     Diff(DeployArgs),
     /// Delete the stack after confirmation.
-    #[command(after_help = "Examples:\n  agent-stack destroy --config config.json\n  agent-stack destroy --config config.json --yes")]
+    #[command(after_help = include_str!("../help/destroy.txt"))]
     Destroy(DestroyArgs),
     /// The stack, its Auto Scaling group and instances, and Semaphore's job and agent counts.
     #[command(
-        after_help = "Examples:\n  agent-stack status --config config.json\n  agent-stack status --config config.json --output json"
+        after_help = include_str!("../help/status.txt")
     )]
     Status(StatusArgs),
     /// Replace the agents' instances (after an upgrade) without interrupting a running job.
     #[command(
-        after_help = "Examples:\n  agent-stack rotate --config config.json\n  agent-stack rotate --config config.json --yes --wait\n  agent-stack rotate --config config.json --all --yes --output json\n\nEvery in-service instance launched from an older launch template version (every one with\n--all) goes to Standby with the desired capacity kept, so the group launches its replacement\nat once. On the instance, `agent-stack boot watch` sees Standby and asks the agent to leave:\nan idle agent leaves within seconds and takes no new job; a busy one finishes its job first\n(within SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD, 24 h by default). Its shutdown hook then\nterminates the instance. Instances whose image is not named agent-stack-* are refused unless\n--any-image (docs/deploy.md, \"Replacing agents\")."
+        after_help = include_str!("../help/rotate.txt")
     )]
     Rotate(RotateArgs),
     /// Replay a job trace through a model of the fleet and compare scaling policies: waits and cost.
     #[command(
-        after_help = "Examples:\n  agent-stack simulate --config config.json --synthetic workday\n  agent-stack simulate --config config.json --trace jobs.csv --plot fleet.svg\n  agent-stack simulate --config config.json --synthetic bursty --policy predictive --output json\n\nThe trace is CSV with a header queued_at,duration_s and one row per job; queued_at is\nISO-8601 UTC (2026-01-05T09:30:00Z) or epoch seconds. Offline and deterministic for a seed.\nExit codes: 0 done, 2 bad flags, configuration or trace (every bad row is listed)."
+        after_help = include_str!("../help/simulate.txt")
     )]
     Simulate(SimulateArgs),
     /// The instance side: run by the image on each agent instance (docs/images.md).
@@ -82,6 +82,23 @@ pub enum Output {
     #[default]
     Text,
     Json,
+}
+
+/// Architecture of the Lambda zip, as the LambdaArchitecture parameter spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LambdaArch {
+    #[value(name = "x86_64")]
+    X86_64,
+    Arm64,
+}
+
+impl From<LambdaArch> for agent_stack_config::Arch {
+    fn from(arch: LambdaArch) -> Self {
+        match arch {
+            LambdaArch::X86_64 => agent_stack_config::Arch::X86_64,
+            LambdaArch::Arm64 => agent_stack_config::Arch::Arm64,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -110,8 +127,8 @@ pub struct SynthArgs {
     #[arg(long, value_name = "KEY")]
     pub lambda_key: Option<String>,
     /// Default for the LambdaArchitecture parameter.
-    #[arg(long, value_name = "ARCH", value_parser = ["x86_64", "arm64"])]
-    pub lambda_arch: Option<String>,
+    #[arg(long, value_name = "ARCH", value_enum)]
+    pub lambda_arch: Option<LambdaArch>,
     /// Default for the DefaultVpcId parameter (the region's default VPC).
     #[arg(long, value_name = "VPC")]
     pub default_vpc_id: Option<String>,
@@ -135,7 +152,17 @@ pub struct ScaleArgs {
     pub output: Output,
 }
 
+/// `--policy`: one of the simulator's contenders, listed in help and errors.
+fn policy_parser() -> impl clap::builder::TypedValueParser<Value = agent_stack_sim::Contender> {
+    use agent_stack_sim::Contender;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Contender::names())
+        .try_map(|name| Contender::parse(&name).ok_or_else(|| format!("{name:?} is not a policy")))
+}
+
+/// The jobs come from exactly one of --trace and --synthetic.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("jobs").required(true).args(["trace", "synthetic"])))]
 pub struct SimulateArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -147,8 +174,8 @@ pub struct SimulateArgs {
     pub synthetic: Option<String>,
     /// The policy to study and plot (default: the one the stack runs); agent-aws-stack and
     /// clairvoyant are always compared.
-    #[arg(long, value_name = "NAME")]
-    pub policy: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = policy_parser())]
+    pub policy: Option<agent_stack_sim::Contender>,
     /// Seed of the synthetic trace and of the agents' job pick-up order.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
@@ -183,7 +210,7 @@ pub struct BootstrapArgs {
 pub enum TokenCommand {
     /// Store the token (from stdin) as a SecureString, overwriting the parameter.
     #[command(
-        after_help = "Examples:\n  agent-stack token put --name semaphore-agent-token < token.txt\n  pbpaste | agent-stack token put --name /ci/agent-token --kms-key alias/ci"
+        after_help = include_str!("../help/token-put.txt")
     )]
     Put(TokenPutArgs),
 }
@@ -210,8 +237,8 @@ pub struct DeployArgs {
     #[arg(long, value_name = "ZIP")]
     pub lambda_zip: Option<PathBuf>,
     /// Architecture of the Lambda zip.
-    #[arg(long, value_name = "ARCH", default_value = "x86_64", value_parser = ["x86_64", "arm64"])]
-    pub lambda_arch: String,
+    #[arg(long, value_name = "ARCH", value_enum, default_value_t = LambdaArch::X86_64)]
+    pub lambda_arch: LambdaArch,
     /// AMI for the agents (default: SEMAPHORE_AGENT_AMI, else the newest own image named
     /// agent-stack-<os>-<arch>-* or semaphore-agent-*-<os>-<arch>-*).
     #[arg(long, value_name = "AMI")]
@@ -265,4 +292,22 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lambda_arch_spellings_match_the_flag_values() {
+        for arch in LambdaArch::value_variants() {
+            assert_eq!(arch.to_possible_value().map(|v| v.get_name().to_string()).as_deref(), Some(agent_stack_config::Arch::from(*arch).to_string().as_str()));
+        }
+    }
 }

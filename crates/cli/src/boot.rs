@@ -17,25 +17,19 @@ use crate::stack_ops::runtime;
 pub enum BootCommand {
     /// Fetch the stack's config and token from SSM, write the agent's config.yaml and start the
     /// agent. On failure the instance marks itself Unhealthy so its group replaces it.
-    #[command(after_help = "Examples:\n  agent-stack boot start my-stack-config\n  \
-        agent-stack boot start my-stack-config --agent-dir /opt/semaphore/agent --start-command 'systemctl start semaphore-agent'\n  \
-        agent-stack boot start   # on a later boot: the parameter the first start saved\n\n\
-        Called by the image's /opt/semaphore/agent/start.sh, which the stack's user data runs on the first boot, and by the\n\
-        image's boot unit on every later boot (a warm-pool instance started for service).\n\
-        IMDS is reached through AWS_EC2_METADATA_SERVICE_ENDPOINT and AWS through AWS_ENDPOINT_URL when set.")]
+    #[command(after_help = include_str!("../help/boot-start.txt"))]
     Start(StartArgs),
     /// The agent's shutdown hook: terminate this instance through its Auto Scaling group,
     /// lowering the desired capacity only when the agent was idle.
-    #[command(after_help = "Examples:\n  SEMAPHORE_AGENT_SHUTDOWN_REASON=IDLE agent-stack boot shutdown-hook\n\n\
-        Uses the instance profile's credentials only; AWS_* credentials and ~/.aws are ignored.")]
+    #[command(after_help = include_str!("../help/boot-shutdown-hook.txt"))]
     ShutdownHook(HookArgs),
     /// Power the instance off when the agent process has gone away (run every minute).
-    #[command(after_help = "Examples:\n  agent-stack boot health-check\n  agent-stack boot health-check --agent-dir /opt/semaphore/agent")]
+    #[command(after_help = include_str!("../help/boot-health-check.txt"))]
     HealthCheck(HealthArgs),
     /// Ask the agent to leave (SIGTERM) when the instance goes to Standby (`agent-stack rotate`)
     /// or is terminating, on a spot interruption notice or on a rebalance recommendation. The agent
     /// takes no new job and finishes a running one within the interruption grace period.
-    #[command(after_help = "Examples:\n  agent-stack boot watch\n  agent-stack boot watch --ignore-rebalance")]
+    #[command(after_help = include_str!("../help/boot-watch.txt"))]
     Watch(WatchArgs),
 }
 

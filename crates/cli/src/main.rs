@@ -32,6 +32,9 @@ fn main() -> ExitCode {
         return lambda::serve();
     }
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Boot(_)) {
+        end_quietly_on_broken_pipe();
+    }
     let result = match &cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Synth(a) => synth::run(a),
@@ -56,3 +59,20 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Rust starts programs with SIGPIPE ignored, so `println!` to a closed pipe (`agent-stack synth |
+/// head`) panics with a backtrace. The operator's commands take the default disposition back and
+/// end silently when their reader goes away, as `cat` does; this covers every write to stdout and
+/// stderr. Not on the Lambda path (returned above) nor for `boot`, whose long-lived services must
+/// outlive a closed pipe.
+#[cfg(unix)]
+fn end_quietly_on_broken_pipe() {
+    // SAFETY: only sets a disposition, before any other thread exists; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Windows has no SIGPIPE.
+#[cfg(not(unix))]
+fn end_quietly_on_broken_pipe() {}

@@ -20,12 +20,7 @@ enum Source<'a> {
 
 pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let source = source(args)?;
-    let studied = match &args.policy {
-        None => None,
-        Some(name) => Some(Contender::parse(name).ok_or_else(|| {
-            CliError::Input(format!("--policy {name:?} is not a policy; choose one of {}", Contender::names().join(", ")))
-        })?),
-    };
+    let studied = args.policy;
     let price = non_negative("--price-per-hour", args.price_per_hour, 1e6)?;
     let launch_delay = non_negative("--launch-delay", args.launch_delay, 86_400.0)?;
     let config = load_valid(&args.config)?;
@@ -98,17 +93,13 @@ fn contenders(studied: Contender, only_studied: bool) -> Vec<Contender> {
 }
 
 fn source(args: &SimulateArgs) -> Result<Source<'_>, CliError> {
+    // The "jobs" group (args.rs) lets exactly one of the two through.
     match (&args.trace, &args.synthetic) {
-        (Some(_), Some(_)) => {
-            Err(CliError::Input("--trace and --synthetic both given; use one: a recorded trace or a generated one".into()))
-        }
-        (None, None) => Err(CliError::Input(
-            "no jobs to simulate: give --trace FILE.csv (header queued_at,duration_s) or --synthetic steady|bursty|workday".into(),
-        )),
-        (Some(path), None) => Ok(Source::File(path)),
+        (Some(path), _) => Ok(Source::File(path)),
         (None, Some(name)) => Synthetic::parse(name)
             .map(Source::Synthetic)
             .ok_or_else(|| CliError::Input(format!("--synthetic {name:?} is not a trace shape; choose steady, bursty or workday"))),
+        (None, None) => Err(CliError::Input("no jobs to simulate: give --trace or --synthetic".into())),
     }
 }
 

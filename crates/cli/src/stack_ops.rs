@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use agent_stack_config::{Arch, Choice};
+use agent_stack_config::Arch;
 use agent_stack_ops::deploy::Inputs;
 use agent_stack_ops::Ui;
 
@@ -44,8 +44,7 @@ impl Ui for Terminal {
 
 /// The deploy inputs from the flags, with the Lambda artifact read.
 pub fn inputs(args: &DeployArgs) -> Result<Inputs, CliError> {
-    let lambda_arch = Arch::parse(&args.lambda_arch)
-        .ok_or_else(|| CliError::Input(format!("--lambda-arch {:?} is not allowed; expected x86_64 or arm64", args.lambda_arch)))?;
+    let lambda_arch = Arch::from(args.lambda_arch);
     Ok(Inputs {
         lambda_zip: lambda_artifact(args.lambda_zip.as_deref(), lambda_arch)?,
         lambda_arch,

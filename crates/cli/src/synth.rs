@@ -34,7 +34,7 @@ fn options(args: &SynthArgs) -> Result<SynthOptions, CliError> {
         image_id: args.image_id.clone(),
         lambda_code_bucket: args.lambda_bucket.clone(),
         lambda_code_key: args.lambda_key.clone(),
-        lambda_architecture: args.lambda_arch.clone(),
+        lambda_architecture: args.lambda_arch.map(|a| agent_stack_config::Arch::from(a).to_string()),
         default_vpc_id: args.default_vpc_id.clone(),
     })
 }

@@ -246,3 +246,27 @@ fn rotate_rejects_bad_flags_and_configs_before_calling_aws() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("SEMAPHORE_AGENT_STACK_NAME"), "{err}");
 }
+
+/// A reader that goes away early (`agent-stack synth | head`) ends the command quietly: no panic,
+/// no backtrace, killed by SIGPIPE as `cat` would be (or done, had it finished writing first).
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let config = repo().join("examples/linux.json");
+    for command in ["validate", "synth"] {
+        let mut child = bin()
+            .args([command, "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.is_empty(), "{command}: {err}");
+        assert!(out.status.success() || out.status.signal() == Some(13), "{command}: {:?}", out.status);
+    }
+}

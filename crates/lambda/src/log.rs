@@ -1,4 +1,8 @@
 //! Structured JSON log lines (CloudWatch Logs Insights reads their fields). Never pass a secret.
+//!
+//! The Lambda writes its records here rather than through `tracing`: records are values the tests
+//! pin field by field, EMF records must be bare top-level objects, and a tracing-subscriber JSON
+//! layer would add its own fields and a dependency tree to the binary for no gain.
 
 use serde_json::{json, Value};
 

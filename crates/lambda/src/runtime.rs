@@ -1,4 +1,4 @@
-//! The Lambda Runtime API loop: JSON logs, one SDK configuration, every invocation dispatched by
+//! The Lambda Runtime API loop: JSON logs ([`log`]), one SDK configuration, every invocation dispatched by
 //! [`handle`](crate::handle). Used by the `bootstrap` binary and by `agent-stack` itself when
 //! Lambda starts it (so a static Linux `agent-stack` is its own Lambda artifact).
 //!
@@ -34,7 +34,6 @@ impl From<Failure> for Diagnostic {
 
 /// Serves invocations until Lambda stops the process.
 pub async fn serve() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt().json().flatten_event(true).with_target(false).without_time().init();
     if let Err(e) = check_environment(|k| std::env::var(k).ok()) {
         log::error("init failed", &json!({ "error": e }));
         report_init_error(&e).await;

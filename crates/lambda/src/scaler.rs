@@ -3,10 +3,10 @@
 use std::cell::Cell;
 
 use agent_stack_aws::{read_token, AsgFleet};
-use agent_stack_config::lambda_env;
 use std::sync::Mutex;
 
-use agent_stack_config::{Choice, Endpoint, OperatingSystem, Overprovision, OverprovisionStrategy, ScalingPolicy};
+use agent_stack_config::lambda_env::ScalerEnv;
+use agent_stack_config::{Endpoint, Overprovision, ScalingPolicy};
 use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
 use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, PoliteTick, TickReport};
@@ -31,62 +31,19 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads and checks every variable; all problems are reported together.
+    /// Reads and checks every variable ([`ScalerEnv::read`]); all problems are reported together.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
-        let mut problems = Vec::new();
-        let mut required = |key: &str| match get(key).filter(|v| !v.is_empty()) {
-            Some(v) => v,
-            None => {
-                problems.push(format!("{key} is not set"));
-                String::new()
-            }
-        };
-        let token_parameter = required(lambda_env::TOKEN_PARAMETER_NAME);
-        let stack_name = required(lambda_env::STACK_NAME);
-        let endpoint_text = required(lambda_env::ENDPOINT);
-        let asg_name = required(lambda_env::ASG_NAME);
-        let strategy_text = get(lambda_env::OVERPROVISION_STRATEGY).unwrap_or_else(|| "none".into());
-        let factor_text = get(lambda_env::OVERPROVISION_FACTOR).unwrap_or_else(|| "0".into());
-        let endpoint = Endpoint::parse(&endpoint_text);
-        if endpoint.is_none() && !endpoint_text.is_empty() {
-            problems.push(format!("{} {endpoint_text:?} is not allowed; expected {}", lambda_env::ENDPOINT, Endpoint::ALLOWED));
-        }
-        let strategy = OverprovisionStrategy::parse(&strategy_text);
-        if strategy.is_none() {
-            problems.push(format!(
-                "{} {strategy_text:?} is not allowed; expected one of: {}",
-                lambda_env::OVERPROVISION_STRATEGY,
-                OverprovisionStrategy::allowed()
-            ));
-        }
-        let factor = factor_text.parse::<u32>();
-        let policy_text = get(lambda_env::SCALING_POLICY).unwrap_or_else(|| ScalingPolicy::default().name().into());
-        let policy = ScalingPolicy::parse(&policy_text);
-        if policy.is_none() {
-            problems.push(format!(
-                "{} {policy_text:?} is not allowed; expected one of: {}",
-                lambda_env::SCALING_POLICY,
-                ScalingPolicy::allowed()
-            ));
-        }
-        let os = get(lambda_env::OS).and_then(|o| OperatingSystem::parse(&o)).unwrap_or(OperatingSystem::UbuntuFocal);
-        let idle_timeout_s = get(lambda_env::DISCONNECT_AFTER_IDLE_TIMEOUT).and_then(|t| t.parse::<u64>().ok()).unwrap_or(300);
-        if factor.is_err() {
-            problems.push(format!("{} {factor_text:?} is not a whole number", lambda_env::OVERPROVISION_FACTOR));
-        }
-        match (endpoint, strategy, factor, policy) {
-            (Some(endpoint), Some(strategy), Ok(factor), Some(policy)) if problems.is_empty() => Ok(Settings {
-                token_parameter,
-                stack_name,
-                endpoint,
-                overprovision: Overprovision { strategy, factor },
-                asg_name,
-                policy,
-                launch_delay_ms: default_launch_delay_ms(os),
-                idle_timeout_ms: idle_timeout_s.saturating_mul(1000),
-            }),
-            _ => Err(format!("scaler environment: {}", problems.join("; "))),
-        }
+        let env = ScalerEnv::read(get)?;
+        Ok(Settings {
+            overprovision: env.overprovision(),
+            launch_delay_ms: default_launch_delay_ms(env.os),
+            idle_timeout_ms: u64::from(env.disconnect_after_idle_timeout).saturating_mul(1000),
+            token_parameter: env.token_parameter_name,
+            stack_name: env.stack_name,
+            endpoint: env.endpoint,
+            asg_name: env.asg_name,
+            policy: env.scaling_policy,
+        })
     }
 }
 

@@ -200,6 +200,17 @@ async fn a_broken_environment_is_an_init_error() {
             vec![("AGENT_STACK_FUNCTION", "scaler"), ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str())],
             "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME is not set",
         ),
+        (
+            vec![
+                ("AGENT_STACK_FUNCTION", "scaler"),
+                ("SEMAPHORE_AGENT_STACK_NAME", stack.as_str()),
+                ("SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME", "token"),
+                ("SEMAPHORE_ENDPOINT", "org.semaphoreci.com"),
+                ("SEMAPHORE_AGENT_ASG_NAME", "asg"),
+                ("SEMAPHORE_AGENT_OS", "ubuntu-bionic"),
+            ],
+            "SEMAPHORE_AGENT_OS \"ubuntu-bionic\" is not allowed",
+        ),
         (vec![("AGENT_STACK_FUNCTION", "ssh-keys-updater")], "SSM_PARAMETER is not set"),
         (vec![("AGENT_STACK_FUNCTION", "scaler-v2")], "AGENT_STACK_FUNCTION is \"scaler-v2\""),
     ] {

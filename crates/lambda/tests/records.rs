@@ -106,3 +106,19 @@ fn the_scaler_reads_its_policy_from_the_environment() {
     let err = Settings::from_env(env(Some("fastest"))).err().unwrap_or_default();
     assert!(err.contains("SEMAPHORE_AGENT_SCALING_POLICY \"fastest\" is not allowed"), "{err}");
 }
+
+#[test]
+fn a_bad_os_or_idle_timeout_fails_the_environment_check() {
+    for (name, value) in [("SEMAPHORE_AGENT_OS", "ubuntu-bionic"), ("SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", "5m")] {
+        let err = agent_stack_lambda::check_environment(|k| match k {
+            "AGENT_STACK_FUNCTION" => Some("scaler".into()),
+            "SEMAPHORE_ENDPOINT" => Some("org.semaphoreci.com".into()),
+            k if k == name => Some(value.into()),
+            k if k.starts_with("SEMAPHORE_AGENT_") && !k.contains("OVERPROVISION") && !k.contains("POLICY") => Some("x".into()),
+            _ => None,
+        })
+        .err()
+        .unwrap_or_default();
+        assert!(err.contains(&format!("{name} {value:?} is not allowed; expected")), "{err}");
+    }
+}

@@ -2,7 +2,7 @@
 //! suspender — all running the one agent-stack Lambda binary on `provided.al2023`, each with its
 //! own role, a native log group (30 days) and, where scheduled, an EventBridge rule.
 
-use agent_stack_config::lambda_env::{self, FunctionRole};
+use agent_stack_config::lambda_env::{self, FunctionRole, ScalerEnv};
 use agent_stack_config::{Choice, Config, Placement};
 use serde_json::{json, Value};
 
@@ -154,17 +154,7 @@ fn add_scaler(t: &mut Template, config: &Config) {
         iam::write_logs(&log_group_name(config, f.kind)),
     ];
     t.add(f.policy, iam::policy(&format!("{}-scaler-lambda-policy", config.stack_name), f.role, statements));
-    let env = json!({
-        lambda_env::TOKEN_PARAMETER_NAME: config.token_parameter_name,
-        lambda_env::STACK_NAME: config.stack_name,
-        lambda_env::ENDPOINT: config.endpoint.configured,
-        lambda_env::OVERPROVISION_STRATEGY: config.overprovision.strategy.to_string(),
-        lambda_env::OVERPROVISION_FACTOR: config.overprovision.factor.to_string(),
-        lambda_env::ASG_NAME: ref_(ids::AUTO_SCALING_GROUP),
-        lambda_env::SCALING_POLICY: config.scaling_policy.name(),
-        lambda_env::OS: config.os.to_string(),
-        lambda_env::DISCONNECT_AFTER_IDLE_TIMEOUT: config.agent.disconnect_after_idle_timeout.to_string(),
-    });
+    let env = json!(ScalerEnv::new(config, ref_(ids::AUTO_SCALING_GROUP)));
     let extra_deps: &[&str] = if matches!(config.placement, Placement::Vpc { .. }) { &[ids::SCALER_SECURITY_GROUP] } else { &[] };
     add_function(t, config, f, env, extra_deps);
     t.add(

@@ -467,6 +467,33 @@ fn scaler_function_runs_once_at_a_time_every_minute() {
     assert_eq!(permission["Principal"], "events.amazonaws.com");
 }
 
+/// Writer → reader: the scaler's synthesized environment, with CloudFormation's `Ref` resolved,
+/// reads back as exactly the settings of every example config.
+#[test]
+fn every_example_scaler_environment_reads_back_as_written() {
+    use agent_stack_config::lambda_env::{ScalerEnv, ASG_NAME};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let config = common::config_from_file(&path);
+        let t = synth(&config, &SynthOptions::default()).to_value();
+        let vars = &t["Resources"]["scalerLambdaEE0B7FDF"]["Properties"]["Environment"]["Variables"];
+        if vars.is_null() {
+            assert!(!config.dynamic_scaling, "{} has no scaler", path.display());
+            continue;
+        }
+        assert_eq!(vars[ASG_NAME], json!({ "Ref": "autoScalingGroup" }));
+        let got = ScalerEnv::read(|k| if k == ASG_NAME { Some("the-asg".into()) } else { vars[k].as_str().map(str::to_string) });
+        assert_eq!(got, Ok(ScalerEnv::new(&config, "the-asg".to_string())), "{}", path.display());
+        read += 1;
+    }
+    assert!(read >= 3, "only {read} examples have a scaler");
+}
+
 #[test]
 fn overprovisioning_reaches_the_scaler() {
     for (strategy, factor) in [("number", "2"), ("percentage", "25")] {
