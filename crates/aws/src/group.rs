@@ -17,7 +17,7 @@ pub struct TemplateVersion {
 }
 
 /// One instance of the group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Member {
     pub id: String,
     pub lifecycle_state: LifecycleState,
@@ -26,6 +26,7 @@ pub struct Member {
     pub instance_type: String,
     pub protected_from_scale_in: bool,
     /// The launch template it was launched from; `None` when the group does not say.
+    #[serde(skip)]
     pub launched_from: Option<TemplateVersion>,
 }
 

@@ -307,7 +307,10 @@ mod tests {
     #[test]
     fn lambda_arch_spellings_match_the_flag_values() {
         for arch in LambdaArch::value_variants() {
-            assert_eq!(arch.to_possible_value().map(|v| v.get_name().to_string()).as_deref(), Some(agent_stack_config::Arch::from(*arch).to_string().as_str()));
+            assert_eq!(
+                arch.to_possible_value().map(|v| v.get_name().to_string()).as_deref(),
+                Some(agent_stack_config::Arch::from(*arch).to_string().as_str())
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ pub fn run(args: &StatusArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
     let report = stack_ops::runtime()?.block_on(async {
         let cloud = AwsCloud::new(&sdk_config(CallProfile::Command).await);
-        status(&cloud, &config, |token| SemaphoreClient::new(&config.endpoint, token).map_err(|e| e.to_string())).await
+        status(&cloud, &config, |token| SemaphoreClient::new(&config.endpoint, token)).await
     })?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string(&report).map_err(|e| CliError::Failed(e.to_string()))?),

@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use agent_stack_aws::states::{LifecycleState, StackStatus};
+use agent_stack_aws::group::Member;
+use agent_stack_aws::states::StackStatus;
 use agent_stack_config::{Config, RegistrationToken};
 use agent_stack_scaler::{JobQueue, Metrics};
 use agent_stack_template::ids;
@@ -30,14 +31,11 @@ pub struct GroupSummary {
     pub max: i32,
 }
 
+/// A member of the group, with the launch template version it was launched from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstanceSummary {
-    pub id: String,
-    pub lifecycle_state: LifecycleState,
-    pub health: String,
-    pub availability_zone: String,
-    pub instance_type: String,
-    pub protected_from_scale_in: bool,
+    #[serde(flatten)]
+    pub member: Member,
     pub launch_template_version: Option<String>,
 }
 
@@ -50,14 +48,15 @@ pub enum SemaphoreView {
 }
 
 /// Builds the report; `queue_for` makes the Semaphore client for the stack's token.
-pub async fn status<C, Q>(
+pub async fn status<C, Q, E>(
     cloud: &C,
     config: &Config,
-    queue_for: impl FnOnce(RegistrationToken) -> Result<Q, String>,
+    queue_for: impl FnOnce(RegistrationToken) -> Result<Q, E>,
 ) -> Result<StatusReport, Error>
 where
     C: Stacks + Group + Parameters,
     Q: JobQueue,
+    E: std::fmt::Display,
 {
     let stack = config.stack_name.as_str();
     let Some(info) = cloud.describe_stack(stack).await? else {
@@ -73,7 +72,7 @@ where
                 Ok(m) => SemaphoreView::Metrics(m),
                 Err(e) => SemaphoreView::Error { error: e.message },
             },
-            Err(error) => SemaphoreView::Error { error },
+            Err(e) => SemaphoreView::Error { error: e.to_string() },
         },
         Err(e) => SemaphoreView::Error { error: e.to_string() },
     };
@@ -85,15 +84,7 @@ where
         instances: group.map(|g| {
             g.members
                 .into_iter()
-                .map(|m| InstanceSummary {
-                    id: m.id,
-                    lifecycle_state: m.lifecycle_state,
-                    health: m.health,
-                    availability_zone: m.availability_zone,
-                    instance_type: m.instance_type,
-                    protected_from_scale_in: m.protected_from_scale_in,
-                    launch_template_version: m.launched_from.map(|t| t.version),
-                })
+                .map(|m| InstanceSummary { launch_template_version: m.launched_from.as_ref().map(|t| t.version.clone()), member: m })
                 .collect()
         }),
         semaphore,
@@ -106,16 +97,16 @@ impl fmt::Display for StatusReport {
         if let Some(g) = &self.asg {
             writeln!(f, "group {}: desired {}, min {}, max {}", g.name, g.desired, g.min, g.max)?;
         }
-        for i in self.instances.iter().flatten() {
+        for InstanceSummary { member: m, launch_template_version } in self.instances.iter().flatten() {
             writeln!(
                 f,
                 "  {}  {:<12} {:<10} {:<12} {:<12} template version {}",
-                i.id,
-                i.lifecycle_state.as_str(),
-                i.health,
-                i.availability_zone,
-                i.instance_type,
-                i.launch_template_version.as_deref().unwrap_or("?")
+                m.id,
+                m.lifecycle_state.as_str(),
+                m.health,
+                m.availability_zone,
+                m.instance_type,
+                launch_template_version.as_deref().unwrap_or("?")
             )?;
         }
         match &self.semaphore {
@@ -126,5 +117,66 @@ impl fmt::Display for StatusReport {
                 m.jobs.queued, m.jobs.running, m.agents.idle, m.agents.occupied
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agent_stack_aws::group::TemplateVersion;
+    use agent_stack_aws::states::LifecycleState;
+    use agent_stack_scaler::{Agents, Jobs};
+    use serde_json::json;
+
+    fn report(semaphore: SemaphoreView) -> StatusReport {
+        let member = Member {
+            id: "i-1".into(),
+            lifecycle_state: LifecycleState::TerminatingWait,
+            health: "Healthy".into(),
+            availability_zone: "us-east-1a".into(),
+            instance_type: "t3.micro".into(),
+            protected_from_scale_in: false,
+            launched_from: Some(TemplateVersion { template: "lt-1".into(), version: "4".into() }),
+        };
+        StatusReport {
+            stack: "s".into(),
+            stack_status: StackStatus::UpdateComplete,
+            stack_status_reason: None,
+            asg: Some(GroupSummary { name: "g".into(), desired: 1, min: 0, max: 3 }),
+            instances: Some(vec![InstanceSummary { launch_template_version: Some("4".into()), member }]),
+            semaphore,
+        }
+    }
+
+    /// The JSON `status --output json` has printed since its first version.
+    #[test]
+    fn json_keeps_its_shape() {
+        let metrics = Metrics { jobs: Jobs { queued: 2, running: 1 }, agents: Agents { idle: 0, occupied: 1 } };
+        let value = serde_json::to_value(report(SemaphoreView::Metrics(metrics))).unwrap_or_default();
+        assert_eq!(
+            value,
+            json!({
+                "stack": "s", "stack_status": "UPDATE_COMPLETE", "stack_status_reason": null,
+                "asg": { "name": "g", "desired": 1, "min": 0, "max": 3 },
+                "instances": [{
+                    "id": "i-1", "lifecycle_state": "Terminating:Wait", "health": "Healthy",
+                    "availability_zone": "us-east-1a", "instance_type": "t3.micro",
+                    "protected_from_scale_in": false, "launch_template_version": "4",
+                }],
+                "semaphore": { "jobs": { "queued": 2, "running": 1 }, "agents": { "idle": 0, "occupied": 1 } },
+            })
+        );
+        let failed = serde_json::to_value(report(SemaphoreView::Error { error: "GET …: HTTP 401".into() })).unwrap_or_default();
+        assert_eq!(failed["semaphore"], json!({ "error": "GET …: HTTP 401" }));
+    }
+
+    #[test]
+    fn text_has_one_line_per_instance() {
+        let text = report(SemaphoreView::Error { error: "no token".into() }).to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "stack s: UPDATE_COMPLETE");
+        assert_eq!(lines[1], "group g: desired 1, min 0, max 3");
+        assert!(lines[2].starts_with("  i-1  Terminating:Wait") && lines[2].ends_with("template version 4"), "{text}");
+        assert_eq!(lines[3], "semaphore: no token");
     }
 }

@@ -91,7 +91,7 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
     assert_eq!(diff(cloud, no, &small, &inputs()).await, Ok(Difference::Same));
     assert_eq!(deploy(cloud, no, &small, &inputs()).await, Ok(Deployment::UpToDate));
 
-    let report = status(cloud, &small, |_token| Ok(Queue)).await.unwrap_or_else(|e| panic!("{e}"));
+    let report = status(cloud, &small, |_token| Ok::<_, String>(Queue)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.stack_status, StackStatus::CreateComplete);
     let group = report.asg.clone().unwrap_or_else(|| panic!("a group: {report:?}"));
     assert_eq!((group.min, group.max, group.desired), (0, 2, 0));
@@ -117,14 +117,14 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
         Ok(Deployment::Done { created: false, status: StackStatus::UpdateComplete, .. }) => {}
         other => panic!("update: {other:?}"),
     }
-    let report = status(cloud, &larger, |_token| Ok(Queue)).await.unwrap_or_else(|e| panic!("{e}"));
+    let report = status(cloud, &larger, |_token| Ok::<_, String>(Queue)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.asg.map(|g| g.max), Some(3));
 
     // destroy asks, deletes, and is a no-op after.
     assert_eq!(destroy(cloud, no, &stack).await, Err(Error::Cancelled("destroy cancelled; nothing changed".into())));
     assert_eq!(destroy(cloud, yes, &stack).await, Ok(Destroyed::Deleted));
     assert_eq!(destroy(cloud, yes, &stack).await, Ok(Destroyed::Missing));
-    let gone = status(cloud, &larger, |_token| Ok(Queue)).await.err().map(|e| e.to_string()).unwrap_or_default();
+    let gone = status(cloud, &larger, |_token| Ok::<_, String>(Queue)).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(gone.contains("does not exist"), "{gone}");
 }
 
