@@ -270,3 +270,17 @@ fn a_closed_stdout_ends_the_command_quietly() {
         assert!(out.status.success() || out.status.signal() == Some(13), "{command}: {:?}", out.status);
     }
 }
+
+/// `diff` exits 1 only for "differs": bad input before any AWS call is 2 (the AWS failures are in
+/// lifecycle.rs).
+#[test]
+fn diff_exits_2_for_bad_input() {
+    let bad = temp_file("diff-bad.json", r#"{"SEMAPHORE_AGENT_STACK_NAME":"1bad"}"#);
+    let (code, _, err) = run(bin().args(["diff", "--config"]).arg(&bad));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SEMAPHORE_AGENT_STACK_NAME"), "{err}");
+    let config = temp_file("diff.json", MIN);
+    let (code, _, err) = run(bin().args(["diff", "--lambda-zip", "/nonexistent/bootstrap.zip", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--lambda-zip /nonexistent/bootstrap.zip"), "{err}");
+}
