@@ -83,14 +83,14 @@ impl Imds {
 /// What went wrong with the metadata service, in one line.
 fn imds_kind(err: &ImdsError) -> Kind {
     match err {
-        ImdsError::FailedToLoadToken(_) => Kind::Transport(
+        ImdsError::FailedToLoadToken(_) => Kind::Setup(
             "the metadata service issued no IMDSv2 session token (is the metadata service enabled, and the hop limit at least 1?)".into(),
         ),
         ImdsError::ErrorResponse(e) => Kind::Rejected {
             code: format!("HTTP {}", e.response().status().as_u16()),
             message: "the metadata service refused the request".into(),
         },
-        ImdsError::IoError(_) => Kind::Transport("the metadata service did not answer".into()),
-        _ => Kind::Transport("unexpected answer from the metadata service".into()),
+        ImdsError::IoError(_) => Kind::Setup("the metadata service did not answer (is this an EC2 instance?)".into()),
+        _ => Kind::Setup("unexpected answer from the metadata service".into()),
     }
 }
