@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_config::imds::client::error::ImdsError;
 use aws_config::imds::Client;
 
+use crate::states::LifecycleState;
 use crate::{Error, Kind};
 
 /// Metadata of the instance this program runs on.
@@ -55,8 +56,8 @@ impl Imds {
 
     /// `autoscaling/target-lifecycle-state` (`InService`, `Warmed:Stopped`, …); `None` outside an
     /// Auto Scaling group.
-    pub async fn target_lifecycle_state(&self) -> Result<Option<String>, Error> {
-        self.optional("/latest/meta-data/autoscaling/target-lifecycle-state").await
+    pub async fn target_lifecycle_state(&self) -> Result<Option<LifecycleState>, Error> {
+        Ok(self.optional("/latest/meta-data/autoscaling/target-lifecycle-state").await?.map(|s| LifecycleState::parse(&s)))
     }
 
     /// The first pending interruption notice, if any.

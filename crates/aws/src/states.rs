@@ -172,6 +172,11 @@ wire_enum!(
 );
 
 impl LifecycleState {
+    /// In the warm pool (`Warmed:*`).
+    pub fn is_warmed(&self) -> bool {
+        self.as_str().starts_with("Warmed:")
+    }
+
     /// On its way out of the group: Standby, detaching or terminating.
     pub fn is_leaving(&self) -> bool {
         use LifecycleState::*;
@@ -199,6 +204,8 @@ mod tests {
         assert!(!StackStatus::UpdateRollbackComplete.is_in_progress() && !StackStatus::UpdateRollbackComplete.is_deployed());
         assert!(StackStatus::RollbackComplete.needs_delete() && !StackStatus::UpdateComplete.needs_delete());
         assert!(LifecycleState::TerminatingWait.is_leaving() && !LifecycleState::WarmedRunning.is_leaving());
+        assert!(LifecycleState::WarmedHibernated.is_warmed() && LifecycleState::parse("Warmed:Later").is_warmed());
+        assert!(!LifecycleState::InService.is_warmed());
         assert!(Replacement::Conditional.may_replace() && !Replacement::False.may_replace());
     }
 }

@@ -5,6 +5,7 @@
 //! towards the desired capacity, and its replacement is already running.
 
 use agent_stack_aws::instance::{terminate_in_group, ThisInstance};
+use agent_stack_aws::states::LifecycleState;
 
 use crate::retry::with_jitter;
 use crate::say;
@@ -14,8 +15,8 @@ pub const REASON_VAR: &str = "SEMAPHORE_AGENT_SHUTDOWN_REASON";
 
 /// Whether the desired capacity goes down with this shutdown reason, given the instance's target
 /// lifecycle state (`None` when IMDS has none).
-pub fn lowers_desired_capacity(reason: &str, lifecycle_state: Option<&str>) -> bool {
-    reason == "IDLE" && lifecycle_state != Some("Standby")
+pub fn lowers_desired_capacity(reason: &str, lifecycle_state: Option<&LifecycleState>) -> bool {
+    reason == "IDLE" && lifecycle_state != Some(&LifecycleState::Standby)
 }
 
 /// Terminates this instance; `reason` is the agent's shutdown reason (absent: UNKNOWN).
@@ -26,14 +27,14 @@ pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), St
         say(&format!("{e}; taking the instance as in service"));
         None
     });
-    if lifecycle_state.as_deref() == Some("Terminated") {
+    if lifecycle_state == Some(LifecycleState::Terminated) {
         say(&format!("agent shut down ({reason}); {instance_id} is already being terminated by its Auto Scaling group"));
         return Ok(());
     }
-    let decrement = lowers_desired_capacity(reason, lifecycle_state.as_deref());
-    let how = match (decrement, lifecycle_state.as_deref()) {
+    let decrement = lowers_desired_capacity(reason, lifecycle_state.as_ref());
+    let how = match (decrement, lifecycle_state.as_ref()) {
         (true, _) => "lowering the desired capacity",
-        (false, Some("Standby")) => "in Standby: its replacement is already running",
+        (false, Some(LifecycleState::Standby)) => "in Standby: its replacement is already running",
         (false, _) => "keeping the desired capacity, so a fresh instance replaces it",
     };
     say(&format!("agent shut down ({reason}): terminating {instance_id} through its Auto Scaling group, {how}"));
@@ -63,10 +64,10 @@ mod tests {
 
     #[test]
     fn only_idle_agents_in_service_lower_the_desired_capacity() {
-        assert!(lowers_desired_capacity("IDLE", Some("InService")) && lowers_desired_capacity("IDLE", None));
-        assert!(!lowers_desired_capacity("IDLE", Some("Standby")));
+        assert!(lowers_desired_capacity("IDLE", Some(&LifecycleState::InService)) && lowers_desired_capacity("IDLE", None));
+        assert!(!lowers_desired_capacity("IDLE", Some(&LifecycleState::Standby)));
         for reason in ["JOB_FINISHED", "REQUESTED", "INTERRUPTED", "UNKNOWN", "UNABLE_TO_SYNC", "idle", ""] {
-            assert!(!lowers_desired_capacity(reason, Some("InService")), "{reason}");
+            assert!(!lowers_desired_capacity(reason, Some(&LifecycleState::InService)), "{reason}");
         }
     }
 }

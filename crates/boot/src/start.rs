@@ -142,7 +142,7 @@ async fn wait_until_in_service(imds: &Imds, options: &StartOptions) -> Result<()
     let mut failures = 0;
     loop {
         match imds.target_lifecycle_state().await {
-            Ok(Some(state)) if state.starts_with("Warmed:") => {
+            Ok(Some(state)) if state.is_warmed() => {
                 if !announced {
                     say(&format!("instance is in the warm pool ({state}): the agent starts when it goes InService"));
                     announced = true;

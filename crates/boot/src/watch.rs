@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use agent_stack_aws::imds::{Imds, Interruption};
+use agent_stack_aws::states::LifecycleState;
 
 use crate::process::{agent_pids, interrupt};
 use crate::{say, Layout};
@@ -26,8 +27,8 @@ pub struct WatchOptions {
 
 /// Target lifecycle states in which the agent must leave: out of service (`Standby`, as `rotate`
 /// puts an instance) or on its way out.
-pub fn leaves_service(target_lifecycle_state: &str) -> bool {
-    matches!(target_lifecycle_state, "Standby" | "Terminated")
+pub fn leaves_service(target_lifecycle_state: &LifecycleState) -> bool {
+    matches!(target_lifecycle_state, LifecycleState::Standby | LifecycleState::Terminated)
 }
 
 /// Watches for as long as the instance lives. While a reason to leave holds, it asks every agent
@@ -99,9 +100,9 @@ mod tests {
 
     #[test]
     fn the_agent_leaves_in_standby_and_on_termination_only() {
-        assert!(leaves_service("Standby") && leaves_service("Terminated"));
+        assert!(leaves_service(&LifecycleState::Standby) && leaves_service(&LifecycleState::Terminated));
         for state in ["InService", "Pending", "Warmed:Running", "Warmed:Stopped", "Detached", "standby", ""] {
-            assert!(!leaves_service(state), "{state}");
+            assert!(!leaves_service(&LifecycleState::parse(state)), "{state}");
         }
     }
 
