@@ -6,7 +6,6 @@ use agent_stack_aws::{read_token, AsgFleet};
 use std::sync::Mutex;
 
 use agent_stack_config::lambda_env::ScalerEnv;
-use agent_stack_config::{Endpoint, Overprovision, ScalingPolicy};
 use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
 use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, PoliteTick, TickReport};
@@ -16,34 +15,25 @@ use serde_json::{json, Value};
 
 use crate::log;
 
-/// The scaler's settings, from the environment the template sets.
+/// The scaler's settings: the environment the template sets, and what follows from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    pub token_parameter: String,
-    pub stack_name: String,
-    pub endpoint: Endpoint,
-    pub overprovision: Overprovision,
-    pub asg_name: String,
-    pub policy: ScalingPolicy,
-    /// Launch-to-registered delay the predictive policy plans for.
-    pub launch_delay_ms: u64,
-    pub idle_timeout_ms: u64,
+    pub env: ScalerEnv,
 }
 
 impl Settings {
     /// Reads and checks every variable ([`ScalerEnv::read`]); all problems are reported together.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
-        let env = ScalerEnv::read(get)?;
-        Ok(Settings {
-            overprovision: env.overprovision(),
-            launch_delay_ms: default_launch_delay_ms(env.os),
-            idle_timeout_ms: u64::from(env.disconnect_after_idle_timeout).saturating_mul(1000),
-            token_parameter: env.token_parameter_name,
-            stack_name: env.stack_name,
-            endpoint: env.endpoint,
-            asg_name: env.asg_name,
-            policy: env.scaling_policy,
-        })
+        Ok(Settings { env: ScalerEnv::read(get)? })
+    }
+
+    /// Launch-to-registered delay the predictive policy plans for.
+    pub fn launch_delay_ms(&self) -> u64 {
+        default_launch_delay_ms(self.env.os)
+    }
+
+    pub fn idle_timeout_ms(&self) -> u64 {
+        u64::from(self.env.disconnect_after_idle_timeout).saturating_mul(1000)
     }
 }
 
@@ -113,8 +103,8 @@ fn save_backoff(backoff: Backoff) {
 /// Decides with the configured policy, updating the container's policy state.
 pub fn decide_now(settings: &Settings, observation: &agent_stack_scaler::Observation, now_ms: u64) -> agent_stack_scaler::Decision {
     let mut guard = POLICY_STATE.lock().unwrap_or_else(|p| p.into_inner());
-    let state = guard.get_or_insert_with(|| PolicyState::new(settings.launch_delay_ms, settings.idle_timeout_ms));
-    decide_with(settings.policy, observation, settings.overprovision, state, now_ms)
+    let state = guard.get_or_insert_with(|| PolicyState::new(settings.launch_delay_ms(), settings.idle_timeout_ms()));
+    decide_with(settings.env.scaling_policy, observation, settings.env.overprovision(), state, now_ms)
 }
 
 /// Runs one scheduled invocation.
@@ -125,9 +115,9 @@ pub async fn invoke<C: Clock>(
     deadline_ms: u64,
     clock: &C,
 ) -> Result<Summary, String> {
-    let token = read_token(sdk, &settings.token_parameter).await.map_err(|e| e.to_string())?;
-    let queue = SemaphoreClient::new(&settings.endpoint, token).map_err(|e| e.to_string())?;
-    let fleet = AsgFleet::new(sdk, &settings.asg_name);
+    let token = read_token(sdk, &settings.env.token_parameter_name).await.map_err(|e| e.to_string())?;
+    let queue = SemaphoreClient::new(&settings.env.endpoint, token).map_err(|e| e.to_string())?;
+    let fleet = AsgFleet::new(sdk, &settings.env.asg_name);
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
     let (failed, scaled, skipped) = (Cell::new(0), Cell::new(0), Cell::new(0));
@@ -141,7 +131,7 @@ pub async fn invoke<C: Clock>(
             PoliteTick::Ran(Err(_)) | PoliteTick::BackOff { .. } => failed.set(failed.get() + 1),
             PoliteTick::Skipped { .. } => skipped.set(skipped.get() + 1),
         }
-        report(&settings.stack_name, &outcome, clock.now_ms());
+        report(&settings.env.stack_name, &outcome, clock.now_ms());
     })
     .await;
     Ok(Summary { ticks, failed_ticks: failed.get(), scaled: scaled.get(), skipped_ticks: skipped.get() })

@@ -101,8 +101,8 @@ fn the_scaler_reads_its_policy_from_the_environment() {
         }
     };
     let s = Settings::from_env(env(Some("predictive"))).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((s.policy, s.launch_delay_ms, s.idle_timeout_ms), (ScalingPolicy::Predictive, 240_000, 600_000));
-    assert_eq!(Settings::from_env(env(None)).map(|s| s.policy), Ok(ScalingPolicy::AgentAwsStack));
+    assert_eq!((s.env.scaling_policy, s.launch_delay_ms(), s.idle_timeout_ms()), (ScalingPolicy::Predictive, 240_000, 600_000));
+    assert_eq!(Settings::from_env(env(None)).map(|s| s.env.scaling_policy), Ok(ScalingPolicy::AgentAwsStack));
     let err = Settings::from_env(env(Some("fastest"))).err().unwrap_or_default();
     assert!(err.contains("SEMAPHORE_AGENT_SCALING_POLICY \"fastest\" is not allowed"), "{err}");
 }

@@ -75,7 +75,7 @@ async fn a_missing_token_fails_the_invocation_without_touching_capacity() {
     let Some((sdk, deployed, stub)) = setup(&[]).await else { return };
     stub.enqueue(TOKEN, 1);
     let mut settings = settings(&deployed, &stub);
-    settings.token_parameter = format!("/{}/missing", deployed.stack_name);
+    settings.env.token_parameter_name = format!("/{}/missing", deployed.stack_name);
     let err = invoke_once(&sdk, &settings).await.err().unwrap_or_else(|| panic!("expected failure"));
     assert!(err.contains("not found") && err.contains("/missing"), "{err}");
     assert_eq!(desired_and_instances(&sdk, &deployed.asg_name).await.0, 0);
@@ -86,7 +86,7 @@ async fn an_unknown_group_is_a_failed_tick_not_a_crash() {
     let Some((sdk, deployed, stub)) = setup(&[]).await else { return };
     stub.enqueue(TOKEN, 1);
     let mut settings = settings(&deployed, &stub);
-    settings.asg_name = "no-such-group".into();
+    settings.env.asg_name = "no-such-group".into();
     let summary = invoke_once(&sdk, &settings).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((summary.ticks, summary.failed_ticks), (1, 1));
     let err = AsgFleet::new(&sdk, "no-such-group").capacity().await.err().unwrap_or_else(|| panic!("expected an error"));
