@@ -23,23 +23,22 @@ pub struct Inputs {
     pub bucket: Option<String>,
 }
 
-/// The Lambda zip and where it lives: the assets bucket, under its content hash.
+/// Where the Lambda zip lives: the assets bucket, under its content hash.
 pub struct Artifact {
     pub bucket: String,
     pub key: String,
-    bytes: Vec<u8>,
 }
 
 impl Artifact {
-    fn new(bucket: String, bytes: Vec<u8>) -> Self {
-        let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
-        Self { bucket, key: format!("lambda/{hash}.zip"), bytes }
+    fn new(bucket: String, zip: &[u8]) -> Self {
+        let hash = Sha256::digest(zip).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        Self { bucket, key: format!("lambda/{hash}.zip") }
     }
 
-    /// Uploads the zip unless an equal one (same key) is there already.
-    async fn upload<C: Artifacts>(self, cloud: &C) -> Result<(), Error> {
+    /// Uploads `zip` unless an equal one (same key) is there already.
+    async fn upload<C: Artifacts>(&self, cloud: &C, zip: &[u8]) -> Result<(), Error> {
         if !cloud.object_exists(&self.bucket, &self.key).await? {
-            cloud.put_object(&self.bucket, &self.key, self.bytes).await?;
+            cloud.put_object(&self.bucket, &self.key, zip.to_vec()).await?;
         }
         Ok(())
     }
@@ -89,8 +88,8 @@ async fn default_vpc<C: Images>(cloud: &C, inputs: &Inputs, deployed: Option<&De
     })
 }
 
-/// What a deploy would apply: the new template, its parameter values, and the Lambda artifact
-/// (uploaded by deploy only; diff just compares its key).
+/// What a deploy would apply: the new template, its parameter values, and where the Lambda
+/// artifact goes (deploy uploads it; diff just compares its key).
 pub struct Prepared {
     pub template: Value,
     pub params: Vec<(String, String)>,
@@ -100,7 +99,7 @@ pub struct Prepared {
 /// The new template, its parameter values and the Lambda artifact.
 pub async fn prepare<C: Cloud>(cloud: &C, config: &Config, inputs: &Inputs, deployed: Option<&Deployed>) -> Result<Prepared, Error> {
     let template = synth(config, &SynthOptions::default()).to_value();
-    let artifact = Artifact::new(assets_bucket(cloud, inputs.bucket.as_deref()).await?, inputs.lambda_zip.clone());
+    let artifact = Artifact::new(assets_bucket(cloud, inputs.bucket.as_deref()).await?, &inputs.lambda_zip);
     let mut params = vec![
         (ids::param::IMAGE_ID.to_string(), image_id(cloud, config, inputs, deployed).await?),
         (ids::param::LAMBDA_CODE_BUCKET.to_string(), artifact.bucket.clone()),
@@ -141,7 +140,7 @@ pub async fn deploy<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, inp
         check_updatable(stack, &d.info)?;
     }
     let Prepared { template, params, artifact } = prepare(cloud, config, inputs, current.as_ref()).await?;
-    artifact.upload(cloud).await?;
+    artifact.upload(cloud, &inputs.lambda_zip).await?;
     let change = Change { operation: "deploy", stack, template: &template, params: &params, current: current.as_ref() };
     let applied = apply(cloud, ui, change, |cs| {
         let risks = change::risky(cs);
