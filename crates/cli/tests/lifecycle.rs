@@ -6,12 +6,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_lambda::custom_resource;
 use agent_stack_template::ids;
 use agent_stack_testkit::moto::unique;
+use agent_stack_testkit::stack::answer_az_rebalance;
 use agent_stack_testkit::Moto;
 use serde_json::{json, Value};
 
@@ -47,22 +47,8 @@ fn write_config(dir: &Path, pairs: &[(&str, &str)]) -> PathBuf {
 
 /// Answers the stack's AZ-rebalance custom resource once the stack exists, as our Lambda would.
 async fn answer_custom_resource(moto: &Moto, stack: &str) -> bool {
-    let sdk = sdk_config(CallProfile::Command).await;
-    for _ in 0..600 {
-        if let Ok(Some(info)) = agent_stack_aws::cfn::Stacks::new(&sdk).describe(stack).await {
-            if let Ok(Some(asg)) = agent_stack_aws::cfn::Stacks::new(&sdk).physical_id(stack, ids::AUTO_SCALING_GROUP).await {
-                let event = json!({
-                    "RequestType": "Create",
-                    "ResponseURL": format!("{}/cloudformation_us-east-1/cfnresponse?stack={}", moto.endpoint, info.id),
-                    "StackId": info.id, "RequestId": "r", "LogicalResourceId": ids::AZ_REBALANCE_SUSPENSION,
-                    "ResourceProperties": { "AutoScalingGroupName": asg },
-                });
-                return custom_resource::handle(&sdk, &event).await.is_ok();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+    let sdk = &sdk_config(CallProfile::Command).await;
+    answer_az_rebalance(sdk, &moto.endpoint, stack, |event| async move { custom_resource::handle(sdk, &event).await.is_ok() }).await
 }
 
 /// Creates the stack with `deploy ARGS…` while answering its custom resource as our Lambda would;

@@ -2,11 +2,10 @@
 //! moto through [`AwsCloud`] (the AWS SDK adapters). What the fake promises, AWS (as moto plays
 //! it) does too.
 
-use std::time::Duration;
-
 use agent_stack_aws::states::StackStatus;
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_config::{Arch, Config, ConfigFile, RawConfig, RegistrationToken};
+use agent_stack_lambda::custom_resource;
 use agent_stack_ops::bootstrap::bootstrap;
 use agent_stack_ops::deploy::{deploy, diff, Deployment, Difference, Inputs};
 use agent_stack_ops::destroy::{destroy, Destroyed};
@@ -17,6 +16,7 @@ use agent_stack_scaler::{Agents, JobQueue, Jobs, Metrics, SourceError};
 use agent_stack_template::diff::ResourceDiff;
 use agent_stack_template::ids;
 use agent_stack_testkit::moto::{unique, Moto};
+use agent_stack_testkit::stack::answer_az_rebalance;
 use serde_json::json;
 
 /// Semaphore's side of `status`, fixed: this contract is about the AWS side.
@@ -151,23 +151,12 @@ impl Backend for AwsCloud {
         let endpoint = Moto::shared().map(|m| m.endpoint.clone()).unwrap_or_default();
         let (sdk, stack) = (self.sdk().clone(), stack.to_string());
         tokio::spawn(async move {
-            let stacks = agent_stack_aws::cfn::Stacks::new(&sdk);
-            for _ in 0..600 {
-                if let (Ok(Some(info)), Ok(Some(asg))) =
-                    (stacks.describe(&stack).await, stacks.physical_id(&stack, ids::AUTO_SCALING_GROUP).await)
-                {
-                    let event = json!({
-                        "RequestType": "Create",
-                        "ResponseURL": format!("{endpoint}/cloudformation_us-east-1/cfnresponse?stack={}", info.id),
-                        "StackId": info.id, "RequestId": "r", "LogicalResourceId": ids::AZ_REBALANCE_SUSPENSION,
-                        "ResourceProperties": { "AutoScalingGroupName": asg },
-                    });
-                    if let Err(e) = agent_stack_lambda::custom_resource::handle(&sdk, &event).await {
-                        eprintln!("answering the custom resource of {stack}: {e}");
-                    }
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            let sdk = &sdk;
+            let answered =
+                answer_az_rebalance(sdk, &endpoint, &stack, |event| async move { custom_resource::handle(sdk, &event).await.is_ok() })
+                    .await;
+            if !answered {
+                eprintln!("the custom resource of {stack} was not answered");
             }
         });
     }

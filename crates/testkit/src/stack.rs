@@ -80,18 +80,42 @@ where
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("stack {} has no Auto Scaling group", config.stack_name));
-    let event = serde_json::json!({
+    let event = az_rebalance_event(&moto.endpoint, &stack_id, &asg_name);
+    complete_custom_resource(event).await;
+    DeployedStack { stack_id, stack_name: config.stack_name.clone(), asg_name, template: template.to_value(), config }
+}
+
+/// The Create request CloudFormation sends the stack's AZ-rebalance custom resource, with its
+/// response URL on moto at `moto_endpoint`.
+pub fn az_rebalance_event(moto_endpoint: &str, stack_id: &str, asg_name: &str) -> Value {
+    serde_json::json!({
         "RequestType": "Create",
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:az-rebalance",
-        "ResponseURL": format!("{}/cloudformation_us-east-1/cfnresponse?stack={stack_id}", moto.endpoint),
+        "ResponseURL": format!("{moto_endpoint}/cloudformation_us-east-1/cfnresponse?stack={stack_id}"),
         "StackId": stack_id,
-        "RequestId": format!("req-{}", config.stack_name),
+        "RequestId": format!("req-{asg_name}"),
         "LogicalResourceId": ids::AZ_REBALANCE_SUSPENSION,
         "ResourceType": "Custom::AzRebalanceSuspender",
         "ResourceProperties": { "AutoScalingGroupName": asg_name },
-    });
-    complete_custom_resource(event).await;
-    DeployedStack { stack_id, stack_name: config.stack_name.clone(), asg_name, template: template.to_value(), config }
+    })
+}
+
+/// Waits (up to a minute) until a stack being created through a change set has its group, then
+/// answers its AZ-rebalance custom resource with `answer`, as the stack's Lambda would; whether
+/// the answer succeeded.
+pub async fn answer_az_rebalance<F, Fut>(sdk: &SdkConfig, moto_endpoint: &str, stack: &str, answer: F) -> bool
+where
+    F: FnOnce(Value) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let stacks = agent_stack_aws::cfn::Stacks::new(sdk);
+    for _ in 0..600 {
+        if let (Ok(Some(info)), Ok(Some(asg))) = (stacks.describe(stack).await, stacks.physical_id(stack, ids::AUTO_SCALING_GROUP).await) {
+            return answer(az_rebalance_event(moto_endpoint, &info.id, &asg)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 /// The stack's status.
