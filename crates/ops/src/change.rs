@@ -290,3 +290,46 @@ mod tests {
         assert!(changes_what_agents_boot_with(&agent_settings));
     }
 }
+
+#[cfg(test)]
+mod flow_tests {
+    use super::*;
+    use crate::fake::{FakeCloud, ScriptedUi};
+    use serde_json::json;
+
+    fn template(bucket_name: &str) -> Value {
+        json!({ "Resources": { "bucket": { "Type": "AWS::S3::Bucket", "Properties": { "BucketName": bucket_name } } } })
+    }
+
+    async fn created(cloud: &FakeCloud, ui: &mut ScriptedUi) {
+        let change = Change { operation: "deploy", stack: "s", template: &template("a"), params: &[], current: None };
+        assert!(matches!(apply(cloud, ui, change, |_| None).await, Ok(Applied::Done { created: true, .. })));
+    }
+
+    /// A change set CloudFormation computes as FAILED is reported with its reason and deleted.
+    #[tokio::test]
+    async fn a_rejected_change_set_is_reported_and_deleted() {
+        let (cloud, ui) = (FakeCloud::new(), &mut ScriptedUi::answering(true));
+        created(&cloud, ui).await;
+        let err = change_set(&cloud, ui, "s", &template("a"), &[], false).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.starts_with("CloudFormation rejected the change to stack s: The submitted information didn't contain changes"),
+            "{err}"
+        );
+        // Deleting it again fails: it is gone.
+        let last = ui.lines.len();
+        discard(&cloud, ui, "s", "arn:fake:changeSet/00000002", false).await;
+        assert!(ui.lines[last..].iter().any(|l| l.starts_with("warning: DeleteChangeSet s: ChangeSetNotFound")), "{:?}", ui.lines);
+    }
+
+    /// A deployed template that is not JSON is not taken for an empty one.
+    #[tokio::test]
+    async fn a_deployed_template_that_is_not_json_is_none() {
+        let (cloud, ui) = (FakeCloud::new(), &mut ScriptedUi::answering(true));
+        created(&cloud, ui).await;
+        cloud.set_template_body("s", "Resources:\n  bucket:\n    Type: AWS::S3::Bucket\n");
+        let current = deployed(&cloud, "s").await.ok().flatten().unwrap_or_else(|| panic!("deployed"));
+        assert_eq!(current.template, None);
+        assert!(!current.is_same(&template("a"), &[]), "an unreadable template never counts as unchanged");
+    }
+}

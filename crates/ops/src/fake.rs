@@ -44,6 +44,8 @@ struct State {
     /// (creation date, id, name).
     images: Vec<(String, String, String)>,
     instance_images: BTreeMap<String, String>,
+    /// Template bodies GetTemplate answers instead of the stack's JSON (YAML, say).
+    template_bodies: BTreeMap<String, String>,
     default_vpc: Option<String>,
     next_id: u64,
 }
@@ -76,6 +78,11 @@ impl FakeCloud {
     /// Replaces a group's view (its members, say).
     pub fn set_group(&self, group: GroupView) {
         self.state.borrow_mut().groups.insert(group.name.clone(), group);
+    }
+
+    /// Makes GetTemplate answer `body` for `stack`, as for a stack deployed from a hand-written template.
+    pub fn set_template_body(&self, stack: &str, body: &str) {
+        self.state.borrow_mut().template_bodies.insert(stack.into(), body.into());
     }
 
     pub fn set_instance_image(&self, instance: &str, image: &str) {
@@ -123,7 +130,7 @@ impl Stacks for FakeCloud {
             .stacks
             .get(stack)
             .ok_or_else(|| rejected(format!("GetTemplate {stack}"), "ValidationError", format!("Stack with id {stack} does not exist")))?;
-        Ok(s.template.to_string())
+        Ok(state.template_bodies.get(stack).cloned().unwrap_or_else(|| s.template.to_string()))
     }
 
     async fn physical_id(&self, stack: &str, logical_id: &str) -> Result<Option<String>, AwsError> {

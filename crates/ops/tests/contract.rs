@@ -169,3 +169,19 @@ async fn aws_through_moto_keeps_the_contract() {
     let sdk = sdk_config(CallProfile::Command).await;
     contract(&AwsCloud::new(&sdk)).await;
 }
+
+/// A stack deployed from a template that is not JSON (hand-written YAML): diff cannot compare it
+/// and says so, instead of calling every resource added.
+#[tokio::test]
+async fn diff_refuses_a_deployed_template_it_cannot_read() {
+    let (cloud, yes) = (FakeCloud::new(), &mut ScriptedUi::answering(true));
+    bootstrap(&cloud, yes).await.unwrap_or_else(|e| panic!("{e}"));
+    let config = config("yaml", "2");
+    cloud.store_token("yaml-token").await;
+    assert!(matches!(deploy(&cloud, yes, &config, &inputs()).await, Ok(Deployment::Done { created: true, .. })));
+    cloud.set_template_body("yaml", "Resources: {}\n");
+    match diff(&cloud, yes, &config, &inputs()).await {
+        Err(Error::Refused(m)) => assert!(m.contains("the deployed template of stack yaml is not JSON"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
