@@ -95,6 +95,11 @@ impl Config {
         format!("{}-ssh-public-keys", self.stack_name)
     }
 
+    /// The SSM parameter holding the Auto Scaling group's name, for the instances' drain.
+    pub fn group_name_parameter_name(&self) -> String {
+        format!("{}-group-name", self.stack_name)
+    }
+
     /// Whether the stack creates its own security group.
     pub fn creates_security_group(&self) -> bool {
         self.security_group_id.is_none()

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::DrainHook;
+
 /// Seconds a running job may go on after its agent is interrupted, unless the stack says
 /// otherwise: longer than Semaphore lets a job run (24 h at most), so asking an agent to leave
 /// (rotate, a rebalance recommendation) never cuts its job short.
@@ -31,9 +33,12 @@ pub struct AgentConfigParameter {
     /// migrated from agent-aws-stack does not change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interruption_grace_period: Option<String>,
+    /// The group's termination lifecycle hook; absent in stacks made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<DrainHook>,
 }
 
-const KNOWN_FIELDS: [&str; 8] = [
+const KNOWN_FIELDS: [&str; 9] = [
     "endpoint",
     "agentTokenParameterName",
     "sshKeysParameterName",
@@ -42,6 +47,7 @@ const KNOWN_FIELDS: [&str; 8] = [
     "envVars",
     "usePreSignedURL",
     "interruptionGracePeriod",
+    "drain",
 ];
 
 impl AgentConfigParameter {
@@ -123,10 +129,12 @@ mod tests {
 
     #[test]
     fn a_grace_period_other_than_the_default_is_written_and_read() {
-        let value = VALUE.replacen('}', r#","interruptionGracePeriod":"90"}"#, 1);
+        let drain = r#""drain":{"lifecycleHookName":"h","groupNameParameterName":"g","heartbeatTimeout":120}"#;
+        let value = VALUE.replacen('}', &format!(r#","interruptionGracePeriod":"90",{drain}}}"#), 1);
         let (p, unknown) = AgentConfigParameter::from_json(&value).unwrap();
         assert!(unknown.is_empty());
         assert_eq!(p.interruption_grace_period_s(), Ok(90));
+        assert_eq!(p.drain.as_ref().map(|d| d.heartbeat_timeout), Some(120));
         // Every field the struct writes is one `from_json` knows.
         let written = serde_json::to_value(&p).unwrap();
         let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();

@@ -5,6 +5,7 @@
 
 mod config;
 mod contract;
+pub mod drain;
 mod error;
 mod fields;
 pub mod keys;
@@ -17,6 +18,7 @@ mod types;
 
 pub use config::{AgentSettings, AsgSettings, Config, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME};
 pub use contract::{AgentConfigParameter, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
+pub use drain::DrainHook;
 pub use error::{ConfigError, ConfigErrors};
 pub use fields::Choice;
 pub use raw::{ConfigFile, RawConfig, Resolved, Source};

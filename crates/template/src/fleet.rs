@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::cfn::{get_att, ref_, resource, sub, tag_list, with_tags};
 use crate::ids;
+use crate::instances::{drain_hook, ssm_string};
 use crate::Template;
 
 pub fn add(t: &mut Template, config: &Config) {
@@ -12,6 +13,26 @@ pub fn add(t: &mut Template, config: &Config) {
         t.add(ids::HOST_RESOURCE_GROUP, group);
     }
     t.add(ids::AUTO_SCALING_GROUP, auto_scaling_group(config));
+    t.add(ids::GROUP_NAME_PARAMETER, group_name_parameter(config));
+}
+
+/// The group's name for its instances, which need it to heartbeat and complete their lifecycle
+/// actions; made after the group, long before any instance needs it.
+fn group_name_parameter(config: &Config) -> Value {
+    ssm_string(config, "Name of the agents' Auto Scaling group", config.group_name_parameter_name(), ref_(ids::AUTO_SCALING_GROUP))
+}
+
+/// Every termination the group starts waits in `Terminating:Wait` until the instance's agent has
+/// finished its job and completes the action (CONTINUE), or until the heartbeats stop for a
+/// heartbeat timeout, when AWS goes on with the termination (CONTINUE too).
+fn drain_hook_specification(config: &Config) -> Value {
+    let hook = drain_hook(config);
+    json!([{
+        "DefaultResult": "CONTINUE",
+        "HeartbeatTimeout": hook.heartbeat_timeout,
+        "LifecycleHookName": hook.lifecycle_hook_name,
+        "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+    }])
 }
 
 fn auto_scaling_group(config: &Config) -> Value {
@@ -47,6 +68,7 @@ fn auto_scaling_group(config: &Config) -> Value {
     let mut props = json!({
         "CapacityRebalance": asg.capacity_rebalance,
         "Cooldown": "60",
+        "LifecycleHookSpecificationList": drain_hook_specification(config),
         "MaxSize": asg.max_size.to_string(),
         "MinSize": asg.min_size.to_string(),
         "MixedInstancesPolicy": { "InstancesDistribution": distribution, "LaunchTemplate": launch_template },

@@ -1,6 +1,7 @@
 //! What each agent instance gets: its SSM parameters, IAM role, security group and launch template.
 
-use agent_stack_config::{AgentConfigParameter, Config, ManagedPolicy, Placement, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
+use agent_stack_config::drain::{heartbeat_timeout_s, DRAIN_HOOK_NAME};
+use agent_stack_config::{AgentConfigParameter, Config, DrainHook, ManagedPolicy, Placement, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
 use serde_json::{json, Value};
 
 use crate::cfn::{depends_on, get_att, own_arn, ref_, resource, sub, sub_escape, tag_list, tag_map, with_tags};
@@ -39,7 +40,8 @@ pub fn add(t: &mut Template, config: &Config) {
     t.add(ids::LAUNCH_TEMPLATE, launch_template(config));
 }
 
-fn ssm_string(config: &Config, description: &str, name: String, value: String) -> Value {
+/// A plain String parameter of the stack.
+pub fn ssm_string(config: &Config, description: &str, name: String, value: Value) -> Value {
     with_tags(
         resource(
             "AWS::SSM::Parameter",
@@ -51,7 +53,7 @@ fn ssm_string(config: &Config, description: &str, name: String, value: String) -
 
 fn ssh_keys_parameter(config: &Config) -> Value {
     let keys = serde_json::to_string(&GITHUB_SSH_KEYS).unwrap_or_default();
-    ssm_string(config, "GitHub SSH public keys.", config.ssh_keys_parameter_name(), keys)
+    ssm_string(config, "GitHub SSH public keys.", config.ssh_keys_parameter_name(), json!(keys))
 }
 
 /// The agents' settings; the token itself stays in its own SecureString parameter.
@@ -67,22 +69,41 @@ pub fn agent_config(config: &Config) -> AgentConfigParameter {
         use_pre_signed_url: config.agent.use_pre_signed_url,
         interruption_grace_period: (config.agent.interruption_grace_period != DEFAULT_INTERRUPTION_GRACE_PERIOD_S)
             .then(|| config.agent.interruption_grace_period.to_string()),
+        drain: Some(drain_hook(config)),
+    }
+}
+
+/// The group's termination lifecycle hook, as the instances see it.
+pub fn drain_hook(config: &Config) -> DrainHook {
+    DrainHook {
+        lifecycle_hook_name: DRAIN_HOOK_NAME.to_string(),
+        group_name_parameter_name: config.group_name_parameter_name(),
+        heartbeat_timeout: heartbeat_timeout_s(config.agent.interruption_grace_period),
     }
 }
 
 fn agent_config_parameter(config: &Config) -> Value {
     let value = serde_json::to_string(&agent_config(config)).unwrap_or_default();
-    ssm_string(config, "Parameters required by the semaphore agent", config.agent_config_parameter_name(), value)
+    ssm_string(config, "Parameters required by the semaphore agent", config.agent_config_parameter_name(), json!(value))
 }
 
 fn instance_policy(config: &Config) -> Value {
     let mut statements = vec![
-        statement(&["autoscaling:SetInstanceHealth", "autoscaling:TerminateInstanceInAutoScalingGroup"], iam::asg_arn(config)),
+        statement(
+            &[
+                "autoscaling:SetInstanceHealth",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
+                "autoscaling:RecordLifecycleActionHeartbeat",
+                "autoscaling:CompleteLifecycleAction",
+            ],
+            iam::asg_arn(config),
+        ),
         statement(
             &["ssm:GetParameter"],
             json!([
                 iam::ssm_parameter_arn(&config.agent_config_parameter_name()),
                 iam::ssm_parameter_arn(&config.ssh_keys_parameter_name()),
+                iam::ssm_parameter_arn(&config.group_name_parameter_name()),
                 iam::ssm_parameter_arn(&config.token_parameter_name),
             ]),
         ),

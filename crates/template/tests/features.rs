@@ -2,7 +2,7 @@
 
 mod common;
 
-use agent_stack_config::AgentConfigParameter;
+use agent_stack_config::{AgentConfigParameter, DrainHook};
 use agent_stack_template::{synth, SynthOptions};
 use serde_json::{json, Value};
 
@@ -54,6 +54,11 @@ fn agent_config_parameter_is_named_after_the_stack_with_defaults() {
             env_vars: vec![],
             use_pre_signed_url: false,
             interruption_grace_period: None,
+            drain: Some(DrainHook {
+                lifecycle_hook_name: "semaphore-agent-drain".into(),
+                group_name_parameter_name: "test-stack-group-name".into(),
+                heartbeat_timeout: 900,
+            }),
         }
     );
 }
@@ -69,12 +74,39 @@ fn a_shorter_interruption_grace_period_reaches_the_agents() {
 }
 
 #[test]
+fn every_termination_the_group_starts_waits_for_the_drain() {
+    for os in ["ubuntu-focal", "ubuntu-jammy", "ubuntu-noble", "windows", "macos"] {
+        let t = if os == "macos" { macos(&[]) } else { template(&[("SEMAPHORE_AGENT_OS", os)]) };
+        assert_eq!(
+            asg(&t)["LifecycleHookSpecificationList"],
+            json!([{
+                "DefaultResult": "CONTINUE",
+                "HeartbeatTimeout": 900,
+                "LifecycleHookName": "semaphore-agent-drain",
+                "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+            }]),
+            "{os}"
+        );
+        // The instances find the group's name (CloudFormation's) in a parameter made after it.
+        let param = props(&t, "autoScalingGroupNameParameter");
+        assert_eq!((&param["Name"], &param["Value"]), (&json!("test-stack-group-name"), &json!({ "Ref": "autoScalingGroup" })), "{os}");
+        let drain = agent_config(&t).drain.unwrap_or_else(|| panic!("{os}: no drain in the agent config"));
+        assert_eq!((drain.heartbeat_timeout, drain.group_name_parameter_name.as_str()), (900, "test-stack-group-name"));
+    }
+    // A grace period of 90 s needs a global timeout (100 heartbeat timeouts) of 90 + 900 s only.
+    let t = template(&[("SEMAPHORE_AGENT_INTERRUPTION_GRACE_PERIOD", "90")]);
+    assert_eq!(asg(&t)["LifecycleHookSpecificationList"][0]["HeartbeatTimeout"], 60);
+    assert_eq!(agent_config(&t).drain.map(|d| d.heartbeat_timeout), Some(60));
+}
+
+#[test]
 fn agent_config_value_keeps_agent_aws_stack_key_order() {
     let t = template(&[]);
     let text = props(&t, "SemaphoreAgentConfigParameterF91637D0")["Value"].as_str().unwrap_or_default().to_string();
+    // agent-aws-stack's fields in its order; the drain hook (new) after them.
     assert_eq!(
         text,
-        r#"{"endpoint":"test.semaphoreci.com","agentTokenParameterName":"test-token","sshKeysParameterName":"test-stack-ssh-public-keys","disconnectAfterJob":"true","disconnectAfterIdleTimeout":"300","envVars":[],"usePreSignedURL":false}"#
+        r#"{"endpoint":"test.semaphoreci.com","agentTokenParameterName":"test-token","sshKeysParameterName":"test-stack-ssh-public-keys","disconnectAfterJob":"true","disconnectAfterIdleTimeout":"300","envVars":[],"usePreSignedURL":false,"drain":{"lifecycleHookName":"semaphore-agent-drain","groupNameParameterName":"test-stack-group-name","heartbeatTimeout":900}}"#
     );
 }
 
@@ -146,6 +178,7 @@ fn instance_policy_reads_only_the_stacks_parameters() {
         json!([
             { "Fn::Sub": format!("{prefix}test-stack-config") },
             { "Fn::Sub": format!("{prefix}test-stack-ssh-public-keys") },
+            { "Fn::Sub": format!("{prefix}test-stack-group-name") },
             { "Fn::Sub": format!("{prefix}ci/semaphore/token") },
         ])
     );
@@ -189,10 +222,18 @@ fn the_token_parameter_name_as_kms_key_is_granted_as_agent_aws_stack_does() {
 }
 
 #[test]
-fn instances_may_only_terminate_and_mark_the_stacks_own_group() {
+fn instances_may_only_terminate_mark_and_drain_in_the_stacks_own_group() {
     let t = template(&[]);
     let s = &statements(&t, "instanceProfilePolicy62AF6D2B")[0];
-    assert_eq!(s["Action"], json!(["autoscaling:SetInstanceHealth", "autoscaling:TerminateInstanceInAutoScalingGroup"]));
+    assert_eq!(
+        s["Action"],
+        json!([
+            "autoscaling:SetInstanceHealth",
+            "autoscaling:TerminateInstanceInAutoScalingGroup",
+            "autoscaling:RecordLifecycleActionHeartbeat",
+            "autoscaling:CompleteLifecycleAction",
+        ])
+    );
     assert_eq!(
         s["Resource"],
         json!({ "Fn::Sub": "arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/test-stack-autoScalingGroup-*" })

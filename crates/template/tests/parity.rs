@@ -27,6 +27,7 @@ const ADDED: &[(&str, &str)] = &[
     ("azRebalanceSuspenderLogGroup", "native log group (30 days) instead of LogRetention"),
     ("scalerLogGroup", "native log group (30 days) instead of LogRetention"),
     ("azRebalanceSuspension", "the AZRebalance suspension, served by our Lambda directly"),
+    ("autoScalingGroupNameParameter", "the group's name for its instances, which heartbeat and complete their drain's lifecycle action"),
 ];
 
 /// Deliberate property differences: (logical ID or `*`, path prefix, reason).
@@ -49,6 +50,8 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     // IAM scoped to the stack's own region and account, and fixed defects.
     ("*Polic*", "/PolicyDocument", "checked action by action in policies_keep_every_reference_action_and_add_only_log_writes: ARNs scoped to the stack's region and account, kms:Decrypt fixed (alias/aws/ssm matched through kms:ResourceAliases), PutMetricData limited to the Semaphore namespace, log writes to the function's own log group"),
     // Instances.
+    ("autoScalingGroup", "/LifecycleHookSpecificationList", "termination lifecycle hook: every termination the group starts lets a busy agent finish its job"),
+    ("SemaphoreAgentConfigParameterF91637D0", "/Value", "agent-aws-stack's fields unchanged, then `drain`: the hook, heartbeat timeout and group-name parameter"),
     ("launchTemplateDEE5742D", "/LaunchTemplateData/MetadataOptions", "IMDSv2 required, hop limit 2 so job containers still reach IMDS"),
     ("launchTemplateDEE5742D", "/LaunchTemplateData/BlockDeviceMappings", "root EBS volume always encrypted"),
     ("securityGroup32C48086", "/SecurityGroupIngress", "SSH only from SEMAPHORE_AGENT_SSH_INGRESS_CIDRS, never 0.0.0.0/0 by default"),
@@ -242,6 +245,10 @@ fn every_named_or_stateful_resource_keeps_its_logical_id() {
     assert_eq!(kept.get("linux-min"), Some(&false));
 }
 
+/// Actions our policies add: log writes to a function's own log group, and the drain.
+const ADDED_ACTIONS: &[&str] =
+    &["logs:CreateLogStream", "logs:PutLogEvents", "autoscaling:RecordLifecycleActionHeartbeat", "autoscaling:CompleteLifecycleAction"];
+
 fn actions(statement: &Value) -> Vec<String> {
     match &statement["Action"] {
         Value::String(a) => vec![a.clone()],
@@ -250,8 +257,9 @@ fn actions(statement: &Value) -> Vec<String> {
     }
 }
 
-/// Policies differ from the reference only in resource scoping, the kms:Decrypt fix and the log
-/// statement that replaces AWSLambdaBasicExecutionRole; every permission the reference grants stays.
+/// Policies differ from the reference only in resource scoping, the kms:Decrypt fix, the log
+/// statement that replaces AWSLambdaBasicExecutionRole and the instances' drain (heartbeat and
+/// complete their group's lifecycle action); every permission the reference grants stays.
 #[test]
 fn policies_keep_every_reference_action_and_add_only_log_writes() {
     let dir = common::reference_dir();
@@ -269,8 +277,7 @@ fn policies_keep_every_reference_action_and_add_only_log_writes() {
             let (want, got) = (collect(r), collect(&ours["Resources"][id]));
             let missing: Vec<_> = want.difference(&got).collect();
             assert!(missing.is_empty(), "{name}: {id} lost {missing:?}");
-            let extra: Vec<_> =
-                got.difference(&want).filter(|a| !matches!(a.as_str(), "logs:CreateLogStream" | "logs:PutLogEvents")).collect();
+            let extra: Vec<_> = got.difference(&want).filter(|a| !ADDED_ACTIONS.contains(&a.as_str())).collect();
             assert!(extra.is_empty(), "{name}: {id} gained {extra:?}");
             for s in ours["Resources"][id]["Properties"]["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
                 assert_eq!(s["Effect"], "Allow", "{name}: {id}");
