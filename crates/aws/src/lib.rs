@@ -13,6 +13,7 @@ mod fleet;
 pub mod group;
 pub mod imds;
 pub mod instance;
+pub mod lifecycle;
 pub mod presign;
 #[cfg(feature = "operator")]
 pub mod s3;

@@ -3,15 +3,30 @@
 //! reason (job finished, interrupted, requested, unable to sync) the group launches a fresh
 //! instance. An instance in Standby (`agent-stack rotate`) never lowers it: it no longer counts
 //! towards the desired capacity, and its replacement is already running.
+//!
+//! In a stack with the drain hook every termination waits in `Terminating:Wait` for this hook: an
+//! instance the group is already terminating completes its lifecycle action (CONTINUE) instead of
+//! calling TerminateInstanceInAutoScalingGroup; one that terminates itself completes the action
+//! that call starts.
+
+use std::time::Duration;
 
 use agent_stack_aws::instance::{terminate_in_group, ThisInstance};
+use agent_stack_aws::lifecycle::{ActionResult, LifecycleAction};
 use agent_stack_aws::states::LifecycleState;
+use agent_stack_aws::SdkConfig;
 
+use crate::drain::{self, Answer};
 use crate::retry::with_jitter;
-use crate::say;
+use crate::{say, Layout};
 
 /// The variable the agent sets for its shutdown hook.
 pub const REASON_VAR: &str = "SEMAPHORE_AGENT_SHUTDOWN_REASON";
+
+/// How long to wait between looks for the action a self-termination starts, and how many looks
+/// (AWS starts it within seconds).
+const ACTION_POLL: Duration = Duration::from_secs(2);
+const ACTION_LOOKS: u32 = 15;
 
 /// Whether the desired capacity goes down with this shutdown reason, given the instance's target
 /// lifecycle state (`None` when IMDS has none).
@@ -20,33 +35,57 @@ pub fn lowers_desired_capacity(reason: &str, lifecycle_state: Option<&LifecycleS
 }
 
 /// Terminates this instance; `reason` is the agent's shutdown reason (absent: UNKNOWN).
-pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), String> {
+pub async fn shutdown_hook(reason: Option<&str>, attempts: u32, layout: &Layout) -> Result<(), String> {
     let reason = reason.filter(|r| !r.is_empty()).unwrap_or("UNKNOWN");
     let ThisInstance { id: instance_id, sdk, imds } = ThisInstance::discover().await?;
     let lifecycle_state = imds.target_lifecycle_state().await.unwrap_or_else(|e| {
         say(&format!("{e}; taking the instance as in service"));
         None
     });
+    let hold = match drain::find(&sdk, layout, &instance_id).await {
+        Ok(hold) => hold.map(|h| h.action),
+        Err(e) => {
+            say(&format!("could not find the drain hook: {e}; a pending lifecycle action ends at its heartbeat timeout"));
+            None
+        }
+    };
     if lifecycle_state == Some(LifecycleState::Terminated) {
-        say(&format!("agent shut down ({reason}); {instance_id} is already being terminated by its Auto Scaling group"));
-        return Ok(());
+        let Some(action) = hold else {
+            say(&format!("agent shut down ({reason}); {instance_id} is already being terminated by its Auto Scaling group"));
+            return Ok(());
+        };
+        say(&format!("agent shut down ({reason}) while its Auto Scaling group terminates {instance_id}: completing the drain"));
+        return complete(&sdk, &action, attempts, false).await;
     }
-    let decrement = lowers_desired_capacity(reason, lifecycle_state.as_ref());
-    let how = match (decrement, lifecycle_state.as_ref()) {
+    terminate(&sdk, reason, &instance_id, lifecycle_state.as_ref(), attempts).await?;
+    match hold {
+        Some(action) => complete(&sdk, &action, attempts, true).await,
+        None => Ok(()),
+    }
+}
+
+async fn terminate(
+    sdk: &SdkConfig,
+    reason: &str,
+    instance_id: &str,
+    lifecycle_state: Option<&LifecycleState>,
+    attempts: u32,
+) -> Result<(), String> {
+    let decrement = lowers_desired_capacity(reason, lifecycle_state);
+    let how = match (decrement, lifecycle_state) {
         (true, _) => "lowering the desired capacity",
         (false, Some(LifecycleState::Standby)) => "in Standby: its replacement is already running",
         (false, _) => "keeping the desired capacity, so a fresh instance replaces it",
     };
     say(&format!("agent shut down ({reason}): terminating {instance_id} through its Auto Scaling group, {how}"));
-    let (sdk, id) = (&sdk, instance_id.as_str());
     let result = with_jitter("terminating the instance", attempts, || async move {
-        match terminate_in_group(sdk, id, decrement).await {
+        match terminate_in_group(sdk, instance_id, decrement).await {
             // AWS refuses a decrement below the group's minimum size with ValidationError: the group
             // then keeps its capacity and replaces this instance. Any other ValidationError fails
             // again below and is reported.
             Err(e) if decrement && e.code() == Some("ValidationError") => {
                 say(&format!("{e}; terminating without lowering the desired capacity"));
-                terminate_in_group(sdk, id, false).await.map_err(String::from)
+                terminate_in_group(sdk, instance_id, false).await.map_err(String::from)
             }
             other => other.map_err(String::from),
         }
@@ -58,9 +97,79 @@ pub async fn shutdown_hook(reason: Option<&str>, attempts: u32) -> Result<(), St
     result
 }
 
+/// What to do after an answer to CompleteLifecycleAction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Completed,
+    /// Right after the instance's own TerminateInstanceInAutoScalingGroup the action may not be
+    /// pending yet: look again shortly.
+    LookAgain,
+    /// Completed already, or timed out: nothing left to do.
+    NothingPending,
+    TryAgain(String),
+    GiveUp(String),
+}
+
+/// Decides on `answer` to the `tried`-th call; `just_terminated`: the instance has just
+/// terminated itself, so "no action" may only mean "not yet".
+pub fn after_completing(answer: Answer, just_terminated: bool, tried: u32, attempts: u32) -> Step {
+    match answer {
+        Answer::Done => Step::Completed,
+        Answer::NoAction if just_terminated && tried < ACTION_LOOKS => Step::LookAgain,
+        Answer::NoAction => Step::NothingPending,
+        Answer::Retry(why) if tried >= attempts.max(1) => Step::GiveUp(why),
+        Answer::Retry(why) => Step::TryAgain(why),
+    }
+}
+
+/// Completes the drain's lifecycle action with CONTINUE, so the termination goes on now.
+async fn complete(sdk: &SdkConfig, action: &LifecycleAction, attempts: u32, just_terminated: bool) -> Result<(), String> {
+    let id = &action.instance_id;
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        let answer = Answer::of(action.complete(sdk, ActionResult::Continue).await);
+        match after_completing(answer, just_terminated, tried, attempts) {
+            Step::Completed => {
+                say(&format!("completed the lifecycle action of {id} (CONTINUE): it terminates now"));
+                return Ok(());
+            }
+            Step::LookAgain => tokio::time::sleep(ACTION_POLL).await,
+            Step::NothingPending => {
+                say(&format!("{id} has no pending lifecycle action (completed already, or timed out): nothing to complete"));
+                return Ok(());
+            }
+            Step::TryAgain(why) => {
+                say(&format!("{why}; trying again ({tried}/{attempts})"));
+                tokio::time::sleep(Duration::from_millis(fastrand::u64(750..=5_000))).await;
+            }
+            Step::GiveUp(why) => {
+                return Err(format!(
+                    "completing the lifecycle action: {why} (tried {tried} times); the group ends it at its heartbeat timeout"
+                ));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completing_decides_on_each_answer() {
+        use Step::*;
+        assert_eq!(after_completing(Answer::Done, false, 1, 5), Completed);
+        // Held by the group already: no action means it was completed or timed out.
+        assert_eq!(after_completing(Answer::NoAction, false, 1, 5), NothingPending);
+        // Just terminated by the instance itself: not pending yet, look again, for a while.
+        assert_eq!(after_completing(Answer::NoAction, true, 1, 5), LookAgain);
+        assert_eq!(after_completing(Answer::NoAction, true, ACTION_LOOKS - 1, 5), LookAgain);
+        assert_eq!(after_completing(Answer::NoAction, true, ACTION_LOOKS, 5), NothingPending);
+        let throttled = || Answer::Retry("Throttling: Rate exceeded".into());
+        assert_eq!(after_completing(throttled(), true, 1, 5), TryAgain("Throttling: Rate exceeded".into()));
+        assert_eq!(after_completing(throttled(), false, 5, 5), GiveUp("Throttling: Rate exceeded".into()));
+    }
 
     #[test]
     fn only_idle_agents_in_service_lower_the_desired_capacity() {

@@ -1,18 +1,23 @@
 //! `agent-stack boot watch`: polls IMDS and asks the agent to leave (SIGTERM) when the instance is
 //! going away or taken out of service:
-//! - `autoscaling/target-lifecycle-state` is `Standby` (`agent-stack rotate`) or `Terminated`;
+//! - `autoscaling/target-lifecycle-state` is `Standby` (`agent-stack rotate`) or `Terminated`
+//!   (the group is terminating the instance, which waits in `Terminating:Wait` on the drain hook);
 //! - a spot interruption notice (two minutes before AWS stops or terminates the instance);
 //! - a rebalance recommendation (unless ignored).
 //!
 //! The agent reports the interruption to Semaphore at once. An idle agent then shuts down and gets
 //! no new job; a busy one finishes its job, within the stack's interruption grace period, and shuts
-//! down after it. Its shutdown hook then terminates the instance.
+//! down after it. While a terminating instance's agent runs, the watcher records lifecycle
+//! heartbeats so the group keeps waiting; the agent's shutdown hook then completes the action.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agent_stack_aws::imds::{Imds, Interruption};
+use agent_stack_aws::instance::ThisInstance;
 use agent_stack_aws::states::LifecycleState;
+use agent_stack_aws::SdkConfig;
 
+use crate::drain::{self, Answer, Heartbeats, Hold};
 use crate::process::{agent_pids, interrupt};
 use crate::{say, Layout};
 
@@ -31,6 +36,13 @@ pub fn leaves_service(target_lifecycle_state: &LifecycleState) -> bool {
     matches!(target_lifecycle_state, LifecycleState::Standby | LifecycleState::Terminated)
 }
 
+/// Why the agent must leave, and whether the group is terminating the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leave {
+    pub why: String,
+    pub terminating: bool,
+}
+
 /// Watches for as long as the instance lives. While a reason to leave holds, it asks every agent
 /// process again at each poll: the agent installs its SIGTERM handler only after it has
 /// registered, and a signal before that (or one that races the handler's start) is lost or
@@ -41,14 +53,57 @@ pub async fn watch(options: &WatchOptions) -> Result<(), String> {
     let imds = Imds::new();
     say("watching the lifecycle state, spot interruption notices and rebalance recommendations");
     let mut drain = Drain::default();
+    let mut hold = Holding::default();
     loop {
         match why_leave(&imds, options.ignore_rebalance).await {
-            Ok(Some(why)) => drain.ask(&why, agent_pids(&options.layout), interrupt),
+            Ok(Some(leave)) => {
+                let pids = agent_pids(&options.layout);
+                let agent_running = pids.as_ref().is_ok_and(|p| !p.is_empty());
+                drain.ask(&leave.why, pids, interrupt);
+                if leave.terminating && agent_running {
+                    hold.keep_alive(&options.layout).await;
+                }
+            }
             Ok(None) => {}
             Err(e) => say(&format!("{e}; asking again")),
         }
         tokio::time::sleep(options.poll).await;
     }
+}
+
+/// Keeps a terminating instance in `Terminating:Wait` while its agent runs: finds the drain hook
+/// at the first termination, then records heartbeats when due.
+#[derive(Default)]
+struct Holding {
+    /// `None` until found; `Some(None)` for a stack without a drain hook.
+    found: Option<Option<(SdkConfig, Hold)>>,
+    heartbeats: Heartbeats,
+}
+
+impl Holding {
+    async fn keep_alive(&mut self, layout: &Layout) {
+        if self.found.is_none() {
+            match find_hold(layout).await {
+                Ok(None) => {
+                    say("this stack has no drain hook: the group terminates the instance without waiting for the agent");
+                    self.found = Some(None);
+                }
+                Ok(found) => self.found = Some(found),
+                Err(e) => return say(&format!("could not find the drain hook: {e}; asking again")),
+            }
+        }
+        let Some(Some((sdk, hold))) = &self.found else { return };
+        let now = Instant::now();
+        if self.heartbeats.due(now, true, hold) {
+            let answer = Answer::of(hold.action.record_heartbeat(sdk).await);
+            self.heartbeats.answered(answer, now, hold);
+        }
+    }
+}
+
+async fn find_hold(layout: &Layout) -> Result<Option<(SdkConfig, Hold)>, String> {
+    let ThisInstance { id, sdk, .. } = ThisInstance::discover().await?;
+    Ok(drain::find(&sdk, layout, &id).await?.map(|hold| (sdk, hold)))
 }
 
 /// Asks the agent to leave at every poll while the reason holds, logging only what changes.
@@ -82,16 +137,18 @@ impl Drain {
 }
 
 /// Why the agent should leave now, if it should.
-async fn why_leave(imds: &Imds, ignore_rebalance: bool) -> Result<Option<String>, String> {
-    if let Some(state) = imds.target_lifecycle_state().await?.filter(|s| leaves_service(s)) {
-        return Ok(Some(format!("the instance is leaving service (target lifecycle state {state})")));
+async fn why_leave(imds: &Imds, ignore_rebalance: bool) -> Result<Option<Leave>, String> {
+    if let Some(state) = imds.target_lifecycle_state().await?.filter(leaves_service) {
+        let terminating = state == LifecycleState::Terminated;
+        return Ok(Some(Leave { why: format!("the instance is leaving service (target lifecycle state {state})"), terminating }));
     }
-    Ok(match imds.interruption().await? {
+    let why = match imds.interruption().await? {
         Some(Interruption::InstanceAction(action)) => Some(format!("spot interruption notice {action}")),
         Some(Interruption::Rebalance(_)) if ignore_rebalance => None,
         Some(Interruption::Rebalance(notice)) => Some(format!("rebalance recommendation {notice}")),
         None => None,
-    })
+    };
+    Ok(why.map(|why| Leave { why, terminating: false }))
 }
 
 #[cfg(test)]

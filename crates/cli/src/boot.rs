@@ -61,7 +61,10 @@ pub struct StartArgs {
 
 #[derive(Debug, Args)]
 pub struct HookArgs {
-    /// Tries of the termination call, 0.75–5 s apart.
+    /// The agent's directory (where `boot start` saved the stack's config parameter).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_AGENT_DIR)]
+    pub agent_dir: PathBuf,
+    /// Tries of the termination and lifecycle calls, 0.75–5 s apart.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub attempts: u32,
 }
@@ -115,7 +118,8 @@ pub fn run(command: &BootCommand) -> Result<(), CliError> {
         }
         BootCommand::ShutdownHook(a) => {
             let reason = std::env::var(agent_stack_boot::hook::REASON_VAR).ok();
-            runtime()?.block_on(agent_stack_boot::hook::shutdown_hook(reason.as_deref(), a.attempts)).map_err(CliError::Failed)
+            let layout = Layout::new(&a.agent_dir);
+            runtime()?.block_on(agent_stack_boot::hook::shutdown_hook(reason.as_deref(), a.attempts, &layout)).map_err(CliError::Failed)
         }
         BootCommand::HealthCheck(a) => {
             agent_stack_boot::health::health_check(&Layout::new(&a.agent_dir), &a.poweroff_command).map(|_| ()).map_err(CliError::Failed)

@@ -114,32 +114,57 @@ async fn a_start_that_cannot_read_ssm_or_gets_bad_values_marks_the_instance_unhe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent() {
+async fn the_shutdown_hook_lowers_desired_capacity_only_for_an_idle_agent_and_completes_the_drain() {
     let Some(fleet) = fleet(2, "0").await else { return };
     let ids = fleet.instance_ids().await;
+    // As `boot start` leaves it: the stack's config parameter saved in the agent directory.
+    std::fs::write(fleet.agent_dir().join("agent-stack.config-parameter"), fleet.config_parameter()).unwrap_or_else(|e| panic!("{e}"));
+    let dir = fleet.agent_dir().display().to_string();
     let hook = |id: &str, reason: &str, lifecycle_state: &str| {
-        let (id, reason, state) = (id.to_string(), reason.to_string(), lifecycle_state.to_string());
+        let (id, reason, state, dir) = (id.to_string(), reason.to_string(), lifecycle_state.to_string(), dir.clone());
         let fleet = &fleet;
         async move {
             let imds = ImdsStub::start(&id, "us-east-1").await;
             imds.set_lifecycle_state(Some(&state));
-            let (code, log) = run(fleet.boot(&imds, &["shutdown-hook"]).env("SEMAPHORE_AGENT_SHUTDOWN_REASON", &reason)).await;
+            let (code, log) =
+                run(fleet.boot(&imds, &["shutdown-hook", "--agent-dir", &dir]).env("SEMAPHORE_AGENT_SHUTDOWN_REASON", &reason)).await;
             assert_eq!(code, 0, "{log}");
             let profile_used = imds.seen().iter().any(|p| p.starts_with("iam/security-credentials/"));
             (log, profile_used)
         }
     };
-    let (_, profile_used) = hook(&ids[0], "JOB_FINISHED", "InService").await;
+    let completions = |id: &str| -> Vec<(String, String)> {
+        fleet.lifecycle.calls_of("CompleteLifecycleAction", id).into_iter().map(|c| (c.result.unwrap_or_default(), c.answer)).collect()
+    };
+    let continued = vec![("CONTINUE".to_string(), "OK".to_string())];
+    let (log, profile_used) = hook(&ids[0], "JOB_FINISHED", "InService").await;
     assert!(profile_used, "instance profile credentials not used");
     fleet.wait_for("the finished instance to leave", |(_, i)| !i.iter().any(|(id, _, _)| id == &ids[0])).await;
     assert_eq!(fleet.group().await.0, 2, "JOB_FINISHED keeps the desired capacity");
-    hook(&ids[1], "IDLE", "InService").await;
+    // Its own termination waits on the drain hook too, and the hook lets it go on at once.
+    assert_eq!(completions(&ids[0]), continued, "{log}");
+    assert!(log.contains("completed the lifecycle action") && !fleet.lifecycle.is_held(&ids[0]), "{log}");
+    // Throttled beyond the SDK's own retries (4 attempts per call): the hook tries again and
+    // completes exactly once.
+    fleet.lifecycle.throttle_next(4);
+    let (log, _) = hook(&ids[1], "IDLE", "InService").await;
     fleet.wait_for("the idle instance to leave", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &ids[1])).await;
-    // An instance the group is already terminating is left to it.
+    let answers: Vec<String> = completions(&ids[1]).into_iter().map(|(_, a)| a).collect();
+    assert_eq!(answers, ["Throttling", "Throttling", "Throttling", "Throttling", "OK"], "{log}");
+    assert!(log.contains("Throttling") && log.contains("trying again"), "{log}");
+    // An instance the group is terminating (a scale-in here) waits in Terminating:Wait for its
+    // agent; the hook completes the action instead of terminating it again.
     let last = fleet.instance_ids().await.remove(0);
-    let (log, _) = hook(&last, "IDLE", "Terminated").await;
-    assert!(log.contains("already being terminated"), "{log}");
-    assert_eq!(fleet.group().await, (1, vec![(last.clone(), "InService".into(), "Healthy".into())]));
+    fleet.lifecycle.hold(&last, true);
+    let (log, _) = hook(&last, "INTERRUPTED", "Terminated").await;
+    assert!(log.contains("completing the drain"), "{log}");
+    assert_eq!(completions(&last), continued);
+    fleet.wait_for("the group to let the drained instance go", |(desired, i)| *desired == 0 && i.is_empty()).await;
+    // Run again (an agent restarted by its service): no action is pending, nothing to do.
+    let (log, _) = hook(&last, "INTERRUPTED", "Terminated").await;
+    assert!(log.contains("no pending lifecycle action"), "{log}");
+    assert_eq!(completions(&last).last().map(|(_, a)| a.as_str()), Some("ValidationError"));
+    assert!(fleet.lifecycle.calls().iter().all(|c| c.action != "RecordLifecycleActionHeartbeat"), "the hook never heartbeats");
 }
 
 /// A warm-pool instance may wait for hours: its agent's name (a pre-signed URL valid for 15
@@ -263,7 +288,7 @@ async fn with_pre_signed_urls_the_agent_is_named_by_a_signed_sts_request() {
     for part in ["Action=GetCallerIdentity", "Version=2011-06-15", "X-Amz-Expires=900", "X-Amz-Signature=", "X-Amz-Security-Token="] {
         assert!(url.contains(part), "{part} missing in {url}");
     }
-    assert!(url.starts_with(&fleet.moto.endpoint) && url.contains(&format!("X-Amz-Credential={}%2F", imds::ACCESS_KEY_ID)), "{url}");
+    assert!(url.starts_with(&fleet.lifecycle.endpoint()) && url.contains(&format!("X-Amz-Credential={}%2F", imds::ACCESS_KEY_ID)), "{url}");
     // What STS checks when Semaphore calls it: the signature, recomputed here from the SigV4
     // specification with the instance profile's secret. (moto's server cannot answer a query-signed
     // GET: it routes unsigned-looking requests to S3.)

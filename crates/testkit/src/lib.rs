@@ -1,10 +1,12 @@
 //! Dev-only stand-ins shared by integration tests: a Semaphore hub stub that follows
 //! `shared/reference/semaphore-api.md` (status codes included) and a moto server launcher,
-//! an IMDSv2 stub, a stand-in for the Semaphore agent, and the Lambda runtime emulator's harness.
+//! an IMDSv2 stub, a stand-in for the Semaphore agent, the Lambda runtime emulator's harness, and
+//! a recording proxy for the lifecycle-action calls moto lacks.
 
 pub mod agent;
 pub mod hub;
 pub mod imds;
+pub mod lifecycle;
 pub mod moto;
 pub mod rie;
 pub mod serve;
@@ -12,6 +14,7 @@ pub mod stack;
 
 pub use hub::{Fault, SemaphoreStub};
 pub use imds::ImdsStub;
+pub use lifecycle::LifecycleProxy;
 pub use moto::Moto;
 
 /// Seconds since the Unix epoch: how the agent protocol stamps `interrupted_at`.

@@ -1,6 +1,9 @@
 //! The test harness for the instance side: a deployed stack in moto with fake instances, the
 //! Semaphore stub, and `agent-stack boot …` run as on an instance (IMDS from a stub per instance),
-//! with the Semaphore agent started the way the image's service starts it:
+//! with the Semaphore agent started the way the image's service starts it. The instances reach AWS
+//! through the lifecycle proxy (testkit::lifecycle), which answers the lifecycle-action calls moto
+//! lacks and holds every termination of the group in `Terminating:Wait`, as the drain hook does.
+//! The agent starts as
 //! `<agent dir>/agent start --config-file <agent dir>/config.yaml`. The agent is the real
 //! semaphoreci/agent when `AGENT_STACK_SEMAPHORE_AGENT` names its binary (scripts/test.sh installs
 //! it when the Go module proxy serves it), else the stand-in (examples/stand_in_agent.rs).
@@ -16,7 +19,7 @@ use agent_stack_config::RegistrationToken;
 use agent_stack_lambda::custom_resource;
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::stack::{config, deploy, DeployedStack};
-use agent_stack_testkit::{ImdsStub, Moto, SemaphoreStub};
+use agent_stack_testkit::{ImdsStub, LifecycleProxy, Moto, SemaphoreStub};
 
 pub const TOKEN: &str = "boot-test-registration-token";
 
@@ -26,6 +29,8 @@ pub struct Fleet {
     pub stack: DeployedStack,
     pub stub: SemaphoreStub,
     pub dir: tempfile::TempDir,
+    /// Between the instances and moto: the lifecycle actions of the group's drain hook.
+    pub lifecycle: LifecycleProxy,
 }
 
 /// A deployed stack whose group runs `desired` instances, and a Semaphore stub with its agent type.
@@ -59,7 +64,9 @@ pub async fn fleet_with(desired: i64, extra: &[(&str, &str)]) -> Option<Fleet> {
     AsgFleet::new(&sdk, &stack.asg_name).set_desired(desired).await.unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     install_hook_shim(dir.path());
-    Some(Fleet { moto, sdk, stack, stub, dir })
+    let lifecycle = LifecycleProxy::start(&moto.endpoint).await;
+    lifecycle.hold_terminations(&stack.asg_name, agent_stack_config::drain::DRAIN_HOOK_NAME);
+    Some(Fleet { moto, sdk, stack, stub, dir, lifecycle })
 }
 
 /// The image's shutdown hook shim in `<agent dir>/hooks/shutdown`, pointing at the binary under
@@ -86,7 +93,7 @@ impl Fleet {
         for key in ["AWS_EC2_METADATA_DISABLED", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN"] {
             cmd.env_remove(key);
         }
-        cmd.env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+        cmd.env("AWS_ENDPOINT_URL", self.lifecycle.endpoint())
             .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.endpoint())
             .env("AWS_ACCESS_KEY_ID", "AKIAJOBLEFTTHESEBEHIND")
             .env("AWS_SECRET_ACCESS_KEY", "from-a-job-not-the-instance-profile")
