@@ -110,3 +110,18 @@ pub async fn enter_standby(config: &aws_config::SdkConfig, group: &str, instance
     }
     Ok(())
 }
+
+/// Sets the group's minimum, maximum and desired capacity: `destroy` empties the group this way,
+/// so that the drain hook lets busy agents finish and the scaler cannot raise it again.
+pub async fn resize(config: &aws_config::SdkConfig, group: &str, min: i32, max: i32, desired: i32) -> Result<(), Error> {
+    Client::new(config)
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(group)
+        .min_size(min)
+        .max_size(max)
+        .desired_capacity(desired)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::from_sdk(format!("UpdateAutoScalingGroup {group} to min {min}, max {max}, desired {desired}"), &e))
+}

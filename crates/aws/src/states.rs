@@ -182,6 +182,11 @@ impl LifecycleState {
         use LifecycleState::*;
         matches!(self, Standby | EnteringStandby | Detaching | Detached | Terminating | TerminatingWait | TerminatingProceed | Terminated)
     }
+
+    /// Held by the drain hook while its agent finishes its job (`Terminating:Wait`).
+    pub fn is_draining(&self) -> bool {
+        *self == LifecycleState::TerminatingWait
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +209,7 @@ mod tests {
         assert!(!StackStatus::UpdateRollbackComplete.is_in_progress() && !StackStatus::UpdateRollbackComplete.is_deployed());
         assert!(StackStatus::RollbackComplete.needs_delete() && !StackStatus::UpdateComplete.needs_delete());
         assert!(LifecycleState::TerminatingWait.is_leaving() && !LifecycleState::WarmedRunning.is_leaving());
+        assert!(LifecycleState::TerminatingWait.is_draining() && !LifecycleState::Terminating.is_draining());
         assert!(LifecycleState::WarmedHibernated.is_warmed() && LifecycleState::parse("Warmed:Later").is_warmed());
         assert!(!LifecycleState::InService.is_warmed());
         assert!(Replacement::Conditional.may_replace() && !Replacement::False.may_replace());

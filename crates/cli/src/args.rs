@@ -45,7 +45,7 @@ pub enum Command {
     /// Show what deploy would change. Exit 0: nothing differs, 1: something does, 2: error.
     #[command(after_help = include_str!("../help/diff.txt"))]
     Diff(DeployArgs),
-    /// Delete the stack after confirmation.
+    /// Empty the group (busy agents finish their jobs first) and delete the stack after confirmation.
     #[command(after_help = include_str!("../help/destroy.txt"))]
     Destroy(DestroyArgs),
     /// The stack, its Auto Scaling group and instances, and Semaphore's job and agent counts.
@@ -258,6 +258,10 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Do not wait for busy agents: complete their lifecycle actions with ABANDON, which stops
+    /// their running jobs.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,12 @@
-//! `agent-stack destroy`: delete the stack after confirmation and wait with progress.
+//! `agent-stack destroy`: empty the group (busy agents finish their jobs, or `--force` ends them),
+//! delete the stack after confirmation and wait with progress.
+
+use std::time::Duration;
 
 use agent_stack_aws::{sdk_config, CallProfile};
-use agent_stack_ops::destroy::{destroy, Destroyed};
+use agent_stack_ops::destroy::{destroy, DestroyOptions, Destroyed};
 use agent_stack_ops::AwsCloud;
+use agent_stack_semaphore::SemaphoreClient;
 
 use crate::args::DestroyArgs;
 use crate::error::CliError;
@@ -14,7 +18,9 @@ pub fn run(args: &DestroyArgs) -> Result<(), CliError> {
     let stack = &config.stack_name;
     let destroyed = stack_ops::runtime()?.block_on(async {
         let cloud = AwsCloud::new(&sdk_config(CallProfile::Command).await);
-        destroy(&cloud, &mut Terminal { yes: args.yes }, stack).await
+        let options = DestroyOptions { force: args.force, poll: Duration::from_secs(5) };
+        let queue_for = |token| SemaphoreClient::new(&config.endpoint, token);
+        destroy(&cloud, &mut Terminal { yes: args.yes }, &config, queue_for, options).await
     })?;
     if destroyed == Destroyed::Missing {
         println!("stack {stack} does not exist: nothing to destroy");

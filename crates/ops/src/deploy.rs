@@ -141,6 +141,11 @@ pub async fn deploy<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, inp
     }
     let Prepared { template, params, artifact } = prepare(cloud, config, inputs, current.as_ref()).await?;
     artifact.upload(cloud, &inputs.lambda_zip).await?;
+    if current.is_some() {
+        if let Some(note) = shrink_note(cloud, config).await? {
+            ui.progress(&note);
+        }
+    }
     let change = Change { operation: "deploy", stack, template: &template, params: &params, current: current.as_ref() };
     let applied = apply(cloud, ui, change, |cs| {
         let risks = change::risky(cs);
@@ -155,6 +160,25 @@ pub async fn deploy<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, inp
             outputs: info.outputs,
             agents_need_rotate: !created && change::changes_what_agents_boot_with(&change_set),
         },
+    })
+}
+
+/// What a deploy that shrinks the group means for its agents, if it does.
+async fn shrink_note<C: Cloud>(cloud: &C, config: &Config) -> Result<Option<String>, Error> {
+    let Some(name) = cloud.physical_id(&config.stack_name, ids::AUTO_SCALING_GROUP).await? else { return Ok(None) };
+    let Some(group) = cloud.describe_group(&name).await? else { return Ok(None) };
+    let running = group.members.iter().filter(|m| !m.lifecycle_state.is_leaving()).count();
+    Ok(shrinking(running, config.asg.max_size, config.asg.desired))
+}
+
+/// The note for a group of `running` instances that the new `max` (and `desired`, when set) shrink.
+pub fn shrinking(running: usize, max: u32, desired: Option<u32>) -> Option<String> {
+    let target = desired.map_or(max, |d| d.min(max));
+    let to = usize::try_from(target).unwrap_or(usize::MAX);
+    (running > to).then(|| {
+        format!(
+            "the group shrinks from {running} to {to} instances: idle agents leave at once, busy ones finish their jobs before their instances go (the drain hook holds them)"
+        )
     })
 }
 
@@ -193,4 +217,18 @@ pub async fn diff<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, input
         cs.changes.into_iter().filter_map(|c| Some((c.logical_id, c.replacement.filter(|r| *r != Replacement::False)?))).collect();
     let params = current.changed_parameters(&params).into_iter().cloned().collect();
     Ok(Difference::Differs { resources: diff_resources(deployed_template, &template), replacements, params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deploy_that_shrinks_the_group_says_busy_agents_finish_first() {
+        let note = shrinking(5, 3, None).unwrap_or_default();
+        assert!(note.starts_with("the group shrinks from 5 to 3 instances") && note.contains("busy ones finish their jobs"), "{note}");
+        assert_eq!(shrinking(5, 8, Some(2)).map(|n| n.contains("from 5 to 2")), Some(true));
+        assert_eq!(shrinking(3, 3, None), None);
+        assert_eq!(shrinking(0, 0, Some(0)), None);
+    }
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use agent_stack_aws::cfn::{ChangeSet, ChangeSetRequest, ResourceChange, StackEvent, StackInfo};
 use agent_stack_aws::group::GroupView;
+use agent_stack_aws::lifecycle::{ActionResult, LifecycleAction};
 use agent_stack_aws::states::{ChangeAction, ChangeSetStatus, StackStatus};
 use agent_stack_aws::{Error as AwsError, Kind, TokenError};
 use agent_stack_config::RegistrationToken;
@@ -48,6 +49,13 @@ struct State {
     template_bodies: BTreeMap<String, String>,
     default_vpc: Option<String>,
     next_id: u64,
+    /// Looks at a group a draining member stays for (its agent finishing its job); `None`: it stays
+    /// until its lifecycle action is completed.
+    drain_looks: Option<u32>,
+    /// Looks at each draining member so far.
+    drained_looks: BTreeMap<String, u32>,
+    /// Lifecycle actions completed: (instance, result).
+    completed: Vec<(String, &'static str)>,
 }
 
 /// The in-memory cloud.
@@ -73,6 +81,17 @@ impl FakeCloud {
 
     pub fn add_image(&self, id: &str, name: &str, created: &str) {
         self.state.borrow_mut().images.push((created.into(), id.into(), name.into()));
+    }
+
+    /// Members in `Terminating:Wait` leave after `looks` looks at their group, as agents that
+    /// finish their jobs; without it they wait for their lifecycle action to be completed.
+    pub fn drain_after(&self, looks: u32) {
+        self.state.borrow_mut().drain_looks = Some(looks);
+    }
+
+    /// The lifecycle actions completed so far: (instance, result).
+    pub fn completed_actions(&self) -> Vec<(String, &'static str)> {
+        self.state.borrow().completed.clone()
     }
 
     /// Replaces a group's view (its members, say).
@@ -285,7 +304,48 @@ impl Stacks for FakeCloud {
 
 impl Group for FakeCloud {
     async fn describe_group(&self, name: &str) -> Result<Option<GroupView>, AwsError> {
-        Ok(self.state.borrow().groups.get(name).cloned())
+        let mut state = self.state.borrow_mut();
+        let State { groups, drain_looks, drained_looks, .. } = &mut *state;
+        let Some(group) = groups.get_mut(name) else { return Ok(None) };
+        if let Some(limit) = *drain_looks {
+            group.members.retain(|m| {
+                if !m.lifecycle_state.is_draining() {
+                    return true;
+                }
+                let looks = drained_looks.entry(m.id.clone()).or_default();
+                *looks += 1;
+                *looks <= limit
+            });
+        }
+        Ok(Some(group.clone()))
+    }
+
+    /// Members beyond the new desired capacity go to `Terminating:Wait` (the drain hook holds
+    /// every termination): those listed last.
+    async fn resize(&self, group: &str, min: i32, max: i32, desired: i32) -> Result<(), AwsError> {
+        let mut state = self.state.borrow_mut();
+        let g = state.groups.get_mut(group).ok_or_else(|| {
+            rejected(format!("UpdateAutoScalingGroup {group}"), "ValidationError", format!("AutoScalingGroup name not found - {group}"))
+        })?;
+        (g.min, g.max, g.desired) = (min, max, desired);
+        let staying = usize::try_from(desired).unwrap_or(0);
+        for m in g.members.iter_mut().filter(|m| !m.lifecycle_state.is_leaving()).skip(staying) {
+            m.lifecycle_state = agent_stack_aws::states::LifecycleState::TerminatingWait;
+        }
+        Ok(())
+    }
+
+    async fn complete_lifecycle_action(&self, action: &LifecycleAction, result: ActionResult) -> Result<(), AwsError> {
+        let mut state = self.state.borrow_mut();
+        let operation = format!("CompleteLifecycleAction {} {}", action.instance_id, result.as_str());
+        let group = state.groups.get_mut(&action.group).ok_or_else(|| AwsError::new(operation.clone(), Kind::NotFound))?;
+        let before = group.members.len();
+        group.members.retain(|m| !(m.id == action.instance_id && m.lifecycle_state.is_draining()));
+        if group.members.len() == before {
+            return Err(AwsError::new(operation, Kind::NotFound));
+        }
+        state.completed.push((action.instance_id.clone(), result.as_str()));
+        Ok(())
     }
 
     async fn enter_standby(&self, group: &str, instance_ids: &[String]) -> Result<(), AwsError> {

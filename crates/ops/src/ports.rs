@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use agent_stack_aws::cfn::{self, ChangeSet, ChangeSetRequest, StackEvent, StackInfo};
 use agent_stack_aws::group::GroupView;
+use agent_stack_aws::lifecycle::{ActionResult, LifecycleAction};
 use agent_stack_aws::{Error as AwsError, SdkConfig, TokenError};
 use agent_stack_config::RegistrationToken;
 
@@ -31,6 +32,10 @@ pub trait Group {
     async fn describe_group(&self, name: &str) -> Result<Option<GroupView>, AwsError>;
     /// Moves instances to Standby, keeping the desired capacity.
     async fn enter_standby(&self, group: &str, instance_ids: &[String]) -> Result<(), AwsError>;
+    /// Sets the minimum, maximum and desired capacity.
+    async fn resize(&self, group: &str, min: i32, max: i32, desired: i32) -> Result<(), AwsError>;
+    /// Ends an instance's lifecycle action; [`AwsError::is_not_found`] when none is pending.
+    async fn complete_lifecycle_action(&self, action: &LifecycleAction, result: ActionResult) -> Result<(), AwsError>;
 }
 
 /// SSM parameters.
@@ -118,6 +123,12 @@ impl Group for AwsCloud {
     }
     async fn enter_standby(&self, group: &str, instance_ids: &[String]) -> Result<(), AwsError> {
         agent_stack_aws::group::enter_standby(&self.sdk, group, instance_ids).await
+    }
+    async fn resize(&self, group: &str, min: i32, max: i32, desired: i32) -> Result<(), AwsError> {
+        agent_stack_aws::group::resize(&self.sdk, group, min, max, desired).await
+    }
+    async fn complete_lifecycle_action(&self, action: &LifecycleAction, result: ActionResult) -> Result<(), AwsError> {
+        action.complete(&self.sdk, result).await
     }
 }
 

@@ -37,6 +37,8 @@ pub struct InstanceSummary {
     #[serde(flatten)]
     pub member: Member,
     pub launch_template_version: Option<String>,
+    /// In `Terminating:Wait`: the drain hook holds it while its agent finishes its job.
+    pub draining: bool,
 }
 
 /// Semaphore's metrics for the agent type, or why they could not be read.
@@ -66,16 +68,7 @@ where
         Some(name) => cloud.describe_group(&name).await?,
         None => None,
     };
-    let semaphore = match cloud.read_token(&config.token_parameter_name).await {
-        Ok(token) => match queue_for(token) {
-            Ok(queue) => match queue.metrics().await {
-                Ok(m) => SemaphoreView::Metrics(m),
-                Err(e) => SemaphoreView::Error { error: e.message },
-            },
-            Err(e) => SemaphoreView::Error { error: e.to_string() },
-        },
-        Err(e) => SemaphoreView::Error { error: e.to_string() },
-    };
+    let semaphore = semaphore_view(cloud, config, queue_for).await;
     Ok(StatusReport {
         stack: stack.to_string(),
         stack_status: info.status,
@@ -84,11 +77,34 @@ where
         instances: group.map(|g| {
             g.members
                 .into_iter()
-                .map(|m| InstanceSummary { launch_template_version: m.launched_from.as_ref().map(|t| t.version.clone()), member: m })
+                .map(|m| InstanceSummary {
+                    launch_template_version: m.launched_from.as_ref().map(|t| t.version.clone()),
+                    draining: m.lifecycle_state.is_draining(),
+                    member: m,
+                })
                 .collect()
         }),
         semaphore,
     })
+}
+
+/// Semaphore's metrics for the stack's agent type, read with its registration token.
+pub async fn semaphore_view<C, Q, E>(cloud: &C, config: &Config, queue_for: impl FnOnce(RegistrationToken) -> Result<Q, E>) -> SemaphoreView
+where
+    C: Parameters,
+    Q: JobQueue,
+    E: std::fmt::Display,
+{
+    match cloud.read_token(&config.token_parameter_name).await {
+        Ok(token) => match queue_for(token) {
+            Ok(queue) => match queue.metrics().await {
+                Ok(m) => SemaphoreView::Metrics(m),
+                Err(e) => SemaphoreView::Error { error: e.message },
+            },
+            Err(e) => SemaphoreView::Error { error: e.to_string() },
+        },
+        Err(e) => SemaphoreView::Error { error: e.to_string() },
+    }
 }
 
 impl fmt::Display for StatusReport {
@@ -97,17 +113,32 @@ impl fmt::Display for StatusReport {
         if let Some(g) = &self.asg {
             writeln!(f, "group {}: desired {}, min {}, max {}", g.name, g.desired, g.min, g.max)?;
         }
-        for InstanceSummary { member: m, launch_template_version } in self.instances.iter().flatten() {
+        for InstanceSummary { member: m, launch_template_version, draining } in self.instances.iter().flatten() {
             writeln!(
                 f,
-                "  {}  {:<12} {:<10} {:<12} {:<12} template version {}",
+                "  {}  {:<12} {:<10} {:<12} {:<12} template version {}{}",
                 m.id,
                 m.lifecycle_state.as_str(),
                 m.health,
                 m.availability_zone,
                 m.instance_type,
-                launch_template_version.as_deref().unwrap_or("?")
+                launch_template_version.as_deref().unwrap_or("?"),
+                if *draining { "  draining" } else { "" }
             )?;
+        }
+        let draining = self.instances.iter().flatten().filter(|i| i.draining).count();
+        if draining > 0 {
+            let busy = match &self.semaphore {
+                SemaphoreView::Metrics(m) => {
+                    format!("; Semaphore counts {} occupied agents in all, theirs among them while they run a job", m.agents.occupied)
+                }
+                SemaphoreView::Error { .. } => String::new(),
+            };
+            let what = match draining {
+                1 => "1 terminating instance waits for its agent to finish its job, then goes".to_string(),
+                n => format!("{n} terminating instances wait for their agents to finish their jobs, then go"),
+            };
+            writeln!(f, "draining: {what}{busy}")?;
         }
         match &self.semaphore {
             SemaphoreView::Error { error } => write!(f, "semaphore: {error}"),
@@ -143,12 +174,12 @@ mod tests {
             stack_status: StackStatus::UpdateComplete,
             stack_status_reason: None,
             asg: Some(GroupSummary { name: "g".into(), desired: 1, min: 0, max: 3 }),
-            instances: Some(vec![InstanceSummary { launch_template_version: Some("4".into()), member }]),
+            instances: Some(vec![InstanceSummary { launch_template_version: Some("4".into()), draining: true, member }]),
             semaphore,
         }
     }
 
-    /// The JSON `status --output json` has printed since its first version.
+    /// The JSON `status --output json` has printed since its first version, plus `draining`.
     #[test]
     fn json_keeps_its_shape() {
         let metrics = Metrics { jobs: Jobs { queued: 2, running: 1 }, agents: Agents { idle: 0, occupied: 1 } };
@@ -161,7 +192,7 @@ mod tests {
                 "instances": [{
                     "id": "i-1", "lifecycle_state": "Terminating:Wait", "health": "Healthy",
                     "availability_zone": "us-east-1a", "instance_type": "t3.micro",
-                    "protected_from_scale_in": false, "launch_template_version": "4",
+                    "protected_from_scale_in": false, "launch_template_version": "4", "draining": true,
                 }],
                 "semaphore": { "jobs": { "queued": 2, "running": 1 }, "agents": { "idle": 0, "occupied": 1 } },
             })
@@ -176,7 +207,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "stack s: UPDATE_COMPLETE");
         assert_eq!(lines[1], "group g: desired 1, min 0, max 3");
-        assert!(lines[2].starts_with("  i-1  Terminating:Wait") && lines[2].ends_with("template version 4"), "{text}");
-        assert_eq!(lines[3], "semaphore: no token");
+        assert!(lines[2].starts_with("  i-1  Terminating:Wait") && lines[2].ends_with("template version 4  draining"), "{text}");
+        assert_eq!(lines[3], "draining: 1 terminating instance waits for its agent to finish its job, then goes");
+        assert_eq!(lines[4], "semaphore: no token");
+        let metrics = Metrics { jobs: Jobs { queued: 0, running: 1 }, agents: Agents { idle: 0, occupied: 1 } };
+        let text = report(SemaphoreView::Metrics(metrics)).to_string();
+        assert!(text.contains("; Semaphore counts 1 occupied agents in all"), "{text}");
     }
 }

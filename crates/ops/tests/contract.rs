@@ -2,16 +2,17 @@
 //! moto through [`AwsCloud`] (the AWS SDK adapters). What the fake promises, AWS (as moto plays
 //! it) does too.
 
-use agent_stack_aws::states::StackStatus;
+use agent_stack_aws::group::Member;
+use agent_stack_aws::states::{LifecycleState, StackStatus};
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_config::{Arch, Config, ConfigFile, RawConfig, RegistrationToken};
 use agent_stack_lambda::custom_resource;
 use agent_stack_ops::bootstrap::bootstrap;
 use agent_stack_ops::deploy::{deploy, diff, Deployment, Difference, Inputs};
-use agent_stack_ops::destroy::{destroy, Destroyed};
+use agent_stack_ops::destroy::{destroy as destroy_with, DestroyOptions, Destroyed};
 use agent_stack_ops::fake::{FakeCloud, ScriptedUi};
 use agent_stack_ops::status::{status, SemaphoreView};
-use agent_stack_ops::{rotate, AwsCloud, Cloud, Error};
+use agent_stack_ops::{rotate, AwsCloud, Cloud, Error, Group, Stacks};
 use agent_stack_scaler::{Agents, JobQueue, Jobs, Metrics, SourceError};
 use agent_stack_template::diff::ResourceDiff;
 use agent_stack_template::ids;
@@ -31,11 +32,15 @@ impl JobQueue for Queue {
 }
 
 fn config(stack: &str, max_size: &str) -> Config {
+    config_with_image(stack, max_size, "ami-0123456789abcdef0")
+}
+
+fn config_with_image(stack: &str, max_size: &str, image: &str) -> Config {
     let contents = json!({
         "SEMAPHORE_AGENT_STACK_NAME": stack,
         "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": format!("{stack}-token"),
         "SEMAPHORE_ORGANIZATION": "test",
-        "SEMAPHORE_AGENT_AMI": "ami-0123456789abcdef0",
+        "SEMAPHORE_AGENT_AMI": image,
         "SEMAPHORE_AGENT_VOLUME_NAME": "/dev/sda1",
         "SEMAPHORE_AGENT_VOLUME_SIZE": "16",
         "SEMAPHORE_AGENT_ASG_MAX_SIZE": max_size,
@@ -55,6 +60,16 @@ fn inputs() -> Inputs {
 trait Backend {
     async fn store_token(&self, name: &str);
     fn answer_custom_resource(&self, stack: &str);
+    /// Two instances in service in the group, as the scaler would launch them.
+    async fn launch_two(&self, group: &str);
+    /// An image the group can launch instances from.
+    async fn image(&self) -> String;
+}
+
+/// `destroy` that waits for busy agents, looking at the group without delay.
+async fn destroy<C: Cloud>(cloud: &C, ui: &mut ScriptedUi, config: &Config) -> Result<Destroyed, Error> {
+    let options = DestroyOptions { force: false, poll: std::time::Duration::ZERO };
+    destroy_with(cloud, ui, config, |_token| Ok::<_, String>(Queue), options).await
 }
 
 async fn contract<C: Cloud + Backend>(cloud: &C) {
@@ -67,7 +82,8 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
     assert!(again.up_to_date && again.bucket == first.bucket && !first.bucket.is_empty(), "{first:?} {again:?}");
 
     let stack = unique("contract");
-    let small = config(&stack, "2");
+    let image = cloud.image().await;
+    let small = config_with_image(&stack, "2", &image);
     assert_eq!(diff(cloud, no, &small, &inputs()).await, Ok(Difference::Missing));
 
     // No token: refused before anything is created.
@@ -101,7 +117,7 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
     assert_eq!((asg, plan.rotate), (group.name.clone(), vec![]));
 
     // A larger group: diff names the property, deploy updates in place.
-    let larger = config(&stack, "3");
+    let larger = config_with_image(&stack, "3", &image);
     match diff(cloud, no, &larger, &inputs()).await {
         Ok(Difference::Differs { resources, params, .. }) => {
             assert!(params.is_empty(), "{params:?}");
@@ -118,12 +134,32 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
         other => panic!("update: {other:?}"),
     }
     let report = status(cloud, &larger, |_token| Ok::<_, String>(Queue)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(report.asg.map(|g| g.max), Some(3));
+    assert_eq!(report.asg.as_ref().map(|g| g.max), Some(3));
+    // (moto makes a new group on an update; AWS updates it in place.)
+    let group = report.asg.unwrap_or_else(|| panic!("no group after the update"));
 
-    // destroy asks, deletes, and is a no-op after.
-    assert_eq!(destroy(cloud, no, &stack).await, Err(Error::Cancelled("destroy cancelled; nothing changed".into())));
-    assert_eq!(destroy(cloud, yes, &stack).await, Ok(Destroyed::Deleted));
-    assert_eq!(destroy(cloud, yes, &stack).await, Ok(Destroyed::Missing));
+    // A deploy that shrinks the group says that busy agents finish first.
+    cloud.launch_two(&group.name).await;
+    let single = config_with_image(&stack, "1", &image);
+    let yes = &mut ScriptedUi::answering(true);
+    assert!(matches!(deploy(cloud, yes, &single, &inputs()).await, Ok(Deployment::Done { created: false, .. })));
+    let note = "the group shrinks from 2 to 1 instances: idle agents leave at once, busy ones finish their jobs";
+    assert!(yes.lines.iter().any(|l| l.starts_with(note)), "{:?}", yes.lines);
+
+    // destroy says what it will do with the agents, asks, empties the group (busy agents drain),
+    // deletes, and is a no-op after.
+    assert!(matches!(deploy(cloud, yes, &larger, &inputs()).await, Ok(Deployment::Done { created: false, .. })));
+    let group = cloud.physical_id(&stack, ids::AUTO_SCALING_GROUP).await.ok().flatten().unwrap_or_default();
+    cloud.launch_two(&group).await;
+    let no = &mut ScriptedUi::answering(false);
+    assert_eq!(destroy(cloud, no, &larger).await, Err(Error::Cancelled("destroy cancelled; nothing changed".into())));
+    let question = no.questions.last().cloned().unwrap_or_default();
+    assert!(question.contains(&format!("group {group} has 2 instances; Semaphore reports 1 busy and 0 idle agents")), "{question}");
+    assert!(question.contains("busy ones finish their jobs") && question.contains(&format!("delete stack {stack}")), "{question}");
+    let yes = &mut ScriptedUi::answering(true);
+    assert_eq!(destroy(cloud, yes, &larger).await, Ok(Destroyed::Deleted));
+    assert!(yes.lines.iter().any(|l| l == &format!("group {group} is empty")), "destroy emptied the group first: {:?}", yes.lines);
+    assert_eq!(destroy(cloud, yes, &larger).await, Ok(Destroyed::Missing));
     let gone = status(cloud, &larger, |_token| Ok::<_, String>(Queue)).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(gone.contains("does not exist"), "{gone}");
 }
@@ -133,6 +169,29 @@ impl Backend for FakeCloud {
         self.put_parameter(name, "t0k3n");
     }
     fn answer_custom_resource(&self, _stack: &str) {}
+    async fn launch_two(&self, group: &str) {
+        let mut view = self.describe_group(group).await.ok().flatten().unwrap_or_else(|| panic!("no group {group}"));
+        view.members = (1..=2).map(|i| member(&format!("i-fake{i}"), LifecycleState::InService)).collect();
+        view.desired = 2;
+        self.set_group(view);
+        // Their agents finish their jobs after two looks at the group.
+        self.drain_after(2);
+    }
+    async fn image(&self) -> String {
+        "ami-0123456789abcdef0".into()
+    }
+}
+
+fn member(id: &str, lifecycle_state: LifecycleState) -> Member {
+    Member {
+        id: id.into(),
+        lifecycle_state,
+        health: "Healthy".into(),
+        availability_zone: "us-east-1a".into(),
+        instance_type: "t3.micro".into(),
+        protected_from_scale_in: false,
+        launched_from: None,
+    }
 }
 
 #[tokio::test]
@@ -160,6 +219,25 @@ impl Backend for AwsCloud {
             }
         });
     }
+
+    /// moto launches instances only from an image it knows.
+    async fn image(&self) -> String {
+        let image = agent_stack_aws::ec2_sdk::Client::new(self.sdk())
+            .register_image()
+            .name(unique("agent-stack-contract-image"))
+            .root_device_name("/dev/sda1")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}", agent_stack_aws::Error::from_sdk("RegisterImage", &e)));
+        image.image_id().unwrap_or_default().to_string()
+    }
+
+    /// moto launches them at once (and terminates them at once: it has no drain hook).
+    async fn launch_two(&self, group: &str) {
+        agent_stack_aws::AsgFleet::new(self.sdk(), group).set_desired(2).await.unwrap_or_else(|e| panic!("{e}"));
+        let members = self.describe_group(group).await.ok().flatten().map(|g| g.members.len());
+        assert_eq!(members, Some(2));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,4 +262,24 @@ async fn diff_refuses_a_deployed_template_it_cannot_read() {
         Err(Error::Refused(m)) => assert!(m.contains("the deployed template of stack yaml is not JSON"), "{m}"),
         other => panic!("{other:?}"),
     }
+}
+
+/// `destroy --force`: the drain's lifecycle actions are completed with ABANDON instead of waiting
+/// for the jobs.
+#[tokio::test]
+async fn destroy_force_abandons_the_drain_instead_of_waiting() {
+    let (cloud, yes) = (FakeCloud::new(), &mut ScriptedUi::answering(true));
+    bootstrap(&cloud, yes).await.unwrap_or_else(|e| panic!("{e}"));
+    let config = config("forced", "2");
+    cloud.store_token("forced-token").await;
+    assert!(matches!(deploy(&cloud, yes, &config, &inputs()).await, Ok(Deployment::Done { created: true, .. })));
+    let group = cloud.physical_id("forced", ids::AUTO_SCALING_GROUP).await.ok().flatten().unwrap_or_default();
+    let mut view = cloud.describe_group(&group).await.ok().flatten().unwrap_or_else(|| panic!("no group"));
+    view.members = vec![member("i-busy1", LifecycleState::InService), member("i-busy2", LifecycleState::InService)];
+    cloud.set_group(view);
+    let options = DestroyOptions { force: true, poll: std::time::Duration::ZERO };
+    let ui = &mut ScriptedUi::answering(true);
+    assert_eq!(destroy_with(&cloud, ui, &config, |_token| Ok::<_, String>(Queue), options).await, Ok(Destroyed::Deleted));
+    assert!(ui.questions.iter().any(|q| q.contains("--force: their lifecycle actions are completed with ABANDON")), "{:?}", ui.questions);
+    assert_eq!(cloud.completed_actions(), vec![("i-busy1".to_string(), "ABANDON"), ("i-busy2".to_string(), "ABANDON")]);
 }
