@@ -110,14 +110,21 @@ pub enum Step {
     GiveUp(String),
 }
 
-/// Decides on `answer` to the `tried`-th call; `just_terminated`: the instance has just
-/// terminated itself, so "no action" may only mean "not yet".
-pub fn after_completing(answer: Answer, just_terminated: bool, tried: u32, attempts: u32) -> Step {
+/// Counts of the answers so far, this one included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub no_action: u32,
+    pub failed: u32,
+}
+
+/// Decides on `answer`; `just_terminated`: the instance has just terminated itself, so "no
+/// action" may only mean "not yet"; `attempts` bounds the failures.
+pub fn after_completing(answer: Answer, just_terminated: bool, tally: Tally, attempts: u32) -> Step {
     match answer {
         Answer::Done => Step::Completed,
-        Answer::NoAction if just_terminated && tried < ACTION_LOOKS => Step::LookAgain,
+        Answer::NoAction if just_terminated && tally.no_action < ACTION_LOOKS => Step::LookAgain,
         Answer::NoAction => Step::NothingPending,
-        Answer::Retry(why) if tried >= attempts.max(1) => Step::GiveUp(why),
+        Answer::Retry(why) if tally.failed >= attempts.max(1) => Step::GiveUp(why),
         Answer::Retry(why) => Step::TryAgain(why),
     }
 }
@@ -125,11 +132,15 @@ pub fn after_completing(answer: Answer, just_terminated: bool, tried: u32, attem
 /// Completes the drain's lifecycle action with CONTINUE, so the termination goes on now.
 async fn complete(sdk: &SdkConfig, action: &LifecycleAction, attempts: u32, just_terminated: bool) -> Result<(), String> {
     let id = &action.instance_id;
-    let mut tried = 0;
+    let mut tally = Tally::default();
     loop {
-        tried += 1;
         let answer = Answer::of(action.complete(sdk, ActionResult::Continue).await);
-        match after_completing(answer, just_terminated, tried, attempts) {
+        match &answer {
+            Answer::NoAction => tally.no_action += 1,
+            Answer::Retry(_) => tally.failed += 1,
+            Answer::Done => {}
+        }
+        match after_completing(answer, just_terminated, tally, attempts) {
             Step::Completed => {
                 say(&format!("completed the lifecycle action of {id} (CONTINUE): it terminates now"));
                 return Ok(());
@@ -140,12 +151,13 @@ async fn complete(sdk: &SdkConfig, action: &LifecycleAction, attempts: u32, just
                 return Ok(());
             }
             Step::TryAgain(why) => {
-                say(&format!("{why}; trying again ({tried}/{attempts})"));
+                say(&format!("{why}; trying again ({}/{attempts})", tally.failed));
                 tokio::time::sleep(Duration::from_millis(fastrand::u64(750..=5_000))).await;
             }
             Step::GiveUp(why) => {
                 return Err(format!(
-                    "completing the lifecycle action: {why} (tried {tried} times); the group ends it at its heartbeat timeout"
+                    "completing the lifecycle action: {why} (tried {} times); the group ends it at its heartbeat timeout",
+                    tally.failed
                 ));
             }
         }
@@ -159,16 +171,18 @@ mod tests {
     #[test]
     fn completing_decides_on_each_answer() {
         use Step::*;
-        assert_eq!(after_completing(Answer::Done, false, 1, 5), Completed);
+        let tally = |no_action, failed| Tally { no_action, failed };
+        assert_eq!(after_completing(Answer::Done, false, tally(0, 0), 5), Completed);
         // Held by the group already: no action means it was completed or timed out.
-        assert_eq!(after_completing(Answer::NoAction, false, 1, 5), NothingPending);
+        assert_eq!(after_completing(Answer::NoAction, false, tally(1, 0), 5), NothingPending);
         // Just terminated by the instance itself: not pending yet, look again, for a while.
-        assert_eq!(after_completing(Answer::NoAction, true, 1, 5), LookAgain);
-        assert_eq!(after_completing(Answer::NoAction, true, ACTION_LOOKS - 1, 5), LookAgain);
-        assert_eq!(after_completing(Answer::NoAction, true, ACTION_LOOKS, 5), NothingPending);
+        assert_eq!(after_completing(Answer::NoAction, true, tally(1, 0), 5), LookAgain);
+        assert_eq!(after_completing(Answer::NoAction, true, tally(ACTION_LOOKS - 1, 0), 5), LookAgain);
+        assert_eq!(after_completing(Answer::NoAction, true, tally(ACTION_LOOKS, 0), 5), NothingPending);
         let throttled = || Answer::Retry("Throttling: Rate exceeded".into());
-        assert_eq!(after_completing(throttled(), true, 1, 5), TryAgain("Throttling: Rate exceeded".into()));
-        assert_eq!(after_completing(throttled(), false, 5, 5), GiveUp("Throttling: Rate exceeded".into()));
+        // Looks while the action is not yet pending do not use up the attempts.
+        assert_eq!(after_completing(throttled(), true, tally(10, 1), 5), TryAgain("Throttling: Rate exceeded".into()));
+        assert_eq!(after_completing(throttled(), false, tally(0, 5), 5), GiveUp("Throttling: Rate exceeded".into()));
     }
 
     #[test]
