@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use agent_stack_aws::imds::{Imds, Interruption};
 use agent_stack_aws::instance::ThisInstance;
+use agent_stack_aws::lifecycle::ActionResult;
 use agent_stack_aws::states::LifecycleState;
 use agent_stack_aws::SdkConfig;
 
@@ -62,6 +63,8 @@ pub async fn watch(options: &WatchOptions) -> Result<(), String> {
                 drain.ask(&leave.why, pids, interrupt);
                 if leave.terminating && agent_running {
                     hold.keep_alive(&options.layout).await;
+                } else if leave.terminating && !options.layout.started_marker().exists() {
+                    hold.release_unstarted(&options.layout).await;
                 }
             }
             Ok(None) => {}
@@ -72,16 +75,33 @@ pub async fn watch(options: &WatchOptions) -> Result<(), String> {
 }
 
 /// Keeps a terminating instance in `Terminating:Wait` while its agent runs: finds the drain hook
-/// at the first termination, then records heartbeats when due.
+/// at the first termination, then records heartbeats when due. Releases one whose agent was never
+/// started (`boot start` failed, or has not got that far): there is nothing to drain.
 #[derive(Default)]
 struct Holding {
     /// `None` until found; `Some(None)` for a stack without a drain hook.
     found: Option<Option<(SdkConfig, Hold)>>,
     heartbeats: Heartbeats,
+    released: bool,
 }
 
 impl Holding {
-    async fn keep_alive(&mut self, layout: &Layout) {
+    async fn release_unstarted(&mut self, layout: &Layout) {
+        if self.released || !self.find(layout).await {
+            return;
+        }
+        let Some(Some((sdk, hold))) = &self.found else { return };
+        let id = &hold.action.instance_id;
+        match Answer::of(hold.action.complete(sdk, ActionResult::Continue).await) {
+            Answer::Done => say(&format!("no agent was started on {id}, nothing to drain: completed its lifecycle action (CONTINUE)")),
+            Answer::NoAction => say(&format!("{id} has no pending lifecycle action (completed already, or timed out)")),
+            Answer::Retry(why) => return say(&format!("{why}; completing the lifecycle action again at the next poll")),
+        }
+        self.released = true;
+    }
+
+    /// Whether the drain hook is known (found now or before); says why not otherwise.
+    async fn find(&mut self, layout: &Layout) -> bool {
         if self.found.is_none() {
             match find_hold(layout).await {
                 Ok(None) => {
@@ -89,8 +109,18 @@ impl Holding {
                     self.found = Some(None);
                 }
                 Ok(found) => self.found = Some(found),
-                Err(e) => return say(&format!("could not find the drain hook: {e}; asking again")),
+                Err(e) => {
+                    say(&format!("could not find the drain hook: {e}; asking again"));
+                    return false;
+                }
             }
+        }
+        true
+    }
+
+    async fn keep_alive(&mut self, layout: &Layout) {
+        if !self.find(layout).await {
+            return;
         }
         let Some(Some((sdk, hold))) = &self.found else { return };
         let now = Instant::now();
