@@ -62,6 +62,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
             s.at_max_fraction * 100.0
         );
     }
+    if model.max_instance_lifetime_ms > 0 && !results.iter().any(|(s, _)| s.lifetime.is_some_and(|l| l.replaced > 0)) {
+        eprintln!(
+            "note: no instance reached the maximum lifetime of {} s in this run; the lifetime figures need a trace that keeps instances that long (--trace)",
+            model.max_instance_lifetime_ms / 1000
+        );
+    }
     if results.iter().any(|(s, _)| s.unstarted > 0) {
         eprintln!("note: some jobs never started (the group could not grow; check SEMAPHORE_AGENT_ASG_MAX_SIZE); their wait counts until the end of the run");
     }
@@ -144,8 +150,12 @@ fn print_text(config: &Config, model: &FleetModel, trace: &Trace, trace_name: &s
         ms => format!("{} s", ms / 1000),
     };
     let after_job = if model.disconnect_after_job { "replaced after each job" } else { "kept after jobs" };
+    let lifetime = match model.max_instance_lifetime_ms {
+        0 => String::new(),
+        ms => format!(", max instance lifetime {} s", ms / 1000),
+    };
     println!(
-        "fleet: {} {} {}, min {} max {}, launch delay {} s, idle timeout {idle}, agents {after_job}, {} USD/h",
+        "fleet: {} {} {}, min {} max {}, launch delay {} s, idle timeout {idle}, agents {after_job}{lifetime}, {} USD/h",
         config.stack_name,
         config.os,
         config.instance_type,
@@ -171,6 +181,38 @@ fn print_text(config: &Config, model: &FleetModel, trace: &Trace, trace_name: &s
     }
     println!();
     println!("* the policy this stack runs. clairvoyant knows when jobs will arrive (not deployable): a bound on waits.");
+    print_lifetime(summaries, deployed);
+}
+
+/// Jobs killed at the maximum instance lifetime with and without the termination hook, and what the drain costs.
+fn print_lifetime(summaries: &[&Summary], deployed: Contender) {
+    if summaries.iter().all(|s| s.lifetime.is_none()) {
+        return;
+    }
+    println!();
+    println!("max instance lifetime: the group replaces instances that reach it; jobs running on them:");
+    println!(
+        "{:<18} {:>9} {:>15} {:>12} {:>8} {:>15} {:>10}",
+        "policy", "replaced", "killed no hook", "killed hook", "drained", "drain inst-min", "drain USD"
+    );
+    for s in summaries {
+        let Some(l) = s.lifetime else { continue };
+        let mark = if s.name == deployed.name() { " *" } else { "" };
+        println!(
+            "{:<18} {:>9} {:>15} {:>12} {:>8} {:>15.1} {:>10.2}",
+            format!("{}{mark}", s.name),
+            l.replaced,
+            l.jobs_killed_without_hook,
+            l.jobs_killed_with_hook,
+            l.instances_drained,
+            l.drain_instance_minutes,
+            l.drain_cost
+        );
+    }
+    println!();
+    println!("no hook (agent-aws-stack): the instance is terminated at once and its job fails.");
+    println!("hook (agent-stack): the agent finishes its job first, beside its replacement (the drain).");
+    println!("The table above is with the hook, drain included.");
 }
 
 /// Seconds as `51.0s`, `12.5m` or `30.2h`.

@@ -43,6 +43,7 @@ fn json_compares_every_policy_with_one_default() {
             assert!(p[field].as_f64().is_some_and(|x| x >= 0.0), "{field} in {p}");
         }
         assert_eq!(p["jobs"], v["jobs"]);
+        assert!(p.get("lifetime").is_none(), "no lifetime figures without SEMAPHORE_AGENT_ASG_MAX_INSTANCE_LIFETIME: {p}");
     }
     let defaults: Vec<&str> = policies.iter().filter(|p| p["default"] == true).filter_map(|p| p["name"].as_str()).collect();
     assert_eq!(defaults, ["agent-aws-stack"]);
@@ -66,6 +67,72 @@ fn text_table_marks_the_deployed_policy() {
     assert!(out.contains("min 0 max 100, launch delay 50 s, idle timeout 300 s"), "{out}");
     assert!(out.contains("agent-aws-stack *") && out.contains("clairvoyant"), "{out}");
     assert!(out.contains("instance-min") && out.contains("1 USD/h"), "{out}");
+    assert!(!out.contains("lifetime") && !out.contains("hook"), "{out}");
+}
+
+/// `simulate` on three days of a job every 20 minutes, each running 30 (never more than two at once,
+/// one running whenever a day has passed since the first), with agents that stay up — min 2, kept
+/// after jobs, no idle timeout — in a group that replaces instances after a day.
+fn simulate_three_days(args: &[&str]) -> (i32, String, String) {
+    let mut csv = String::from("queued_at,duration_s\n");
+    for k in 0..216u64 {
+        csv.push_str(&format!("{},1800\n", 1_767_571_200 + k * 1200));
+    }
+    let trace = temp_file("three-days.csv", &csv);
+    run(bin()
+        .args(["simulate", "--price-per-hour", "1", "--config"])
+        .arg(example("linux"))
+        .arg("--trace")
+        .arg(trace)
+        .envs([
+            ("SEMAPHORE_AGENT_ASG_MAX_INSTANCE_LIFETIME", "86400"),
+            ("SEMAPHORE_AGENT_ASG_MIN_SIZE", "2"),
+            ("SEMAPHORE_AGENT_DISCONNECT_AFTER_JOB", "false"),
+            ("SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", "0"),
+        ])
+        .args(args))
+}
+
+#[test]
+fn max_instance_lifetime_counts_jobs_killed_without_the_hook_and_the_drain_with_it() {
+    let (code, out, err) = simulate_three_days(&["--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let policies = v["policies"].as_array().cloned().unwrap_or_default();
+    assert_eq!(policies.len(), 3, "{v}");
+    for p in &policies {
+        let l = &p["lifetime"];
+        assert_eq!(l["jobs_killed_with_hook"], 0, "{p}");
+        for field in ["replaced", "jobs_killed_without_hook", "instances_drained"] {
+            assert!(l[field].as_u64().is_some_and(|n| n >= 1), "{field} in {p}");
+        }
+        assert!(l["drain_instance_minutes"].as_f64().is_some_and(|m| m > 0.0) && l["drain_cost"].as_f64().is_some(), "{p}");
+    }
+    // agent-aws-stack keeps the minimum's two instances: both reach the lifetime at the end of each
+    // day, one of them 20 minutes into a 30-minute job.
+    let aws = &policies[0];
+    assert_eq!(aws["name"], "agent-aws-stack");
+    let want = serde_json::json!({
+        "replaced": 6, "jobs_killed_without_hook": 3, "jobs_killed_with_hook": 0,
+        "instances_drained": 3, "drain_instance_minutes": 30.0, "drain_cost": 0.5
+    });
+    assert_eq!(aws["lifetime"], want, "{aws}");
+
+    let (code, out, err) = simulate_three_days(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("max instance lifetime 86400 s"), "{out}");
+    assert!(out.contains("killed no hook") && out.contains("drain inst-min"), "{out}");
+}
+
+#[test]
+fn a_lifetime_no_instance_reaches_is_noted() {
+    let (code, out, err) = run(bin()
+        .args(["simulate", "--synthetic", "workday", "--output", "json", "--config"])
+        .arg(example("linux"))
+        .env("SEMAPHORE_AGENT_ASG_MAX_INSTANCE_LIFETIME", "86400"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no instance reached the maximum lifetime of 86400 s"), "{err}");
+    assert!(json(&out)["policies"][0]["lifetime"]["replaced"] == 0, "{out}");
 }
 
 #[test]

@@ -10,17 +10,21 @@
 //!   the group launches a replacement;
 //! - idle timeout: an idle agent terminates *with* a decrement; at the group's minimum the decrement
 //!   is refused by AWS and the instance is replaced instead;
+//! - maximum instance lifetime: when an instance reaches it, the group terminates it and launches a
+//!   replacement (desired unchanged). Without a hook (agent-aws-stack) the instance goes at once and a
+//!   running job is killed; with agent-stack's termination hook a busy agent drains: it finishes its job,
+//!   no longer counted toward desired, and the instance goes after;
 //! - the run ends when the last job is done plus launch delay + idle timeout (time to scale in).
 //!
 //! Events at the same millisecond run in a fixed order: job finishes, registrations, idle timeouts,
-//! arrivals, then the tick. The only randomness is the seeded choice among idle agents.
+//! lifetimes, arrivals, then the tick. The only randomness is the seeded choice among idle agents.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use agent_stack_scaler::{Agents, AsgCapacity, Decision, Instances, Jobs, Observation};
 
-use crate::model::FleetModel;
+use crate::model::{AtLifetime, FleetModel};
 use crate::rng::Rng;
 use crate::run::{Accounts, Run, Sample, Series};
 use crate::trace::Trace;
@@ -45,6 +49,7 @@ enum EventKind {
     Finish,
     Register,
     IdleTimeout,
+    Lifetime,
     Arrival,
     Tick,
 }
@@ -70,6 +75,8 @@ enum State {
     Pending,
     Idle,
     Busy(u32),
+    /// Past its lifetime, finishing its job; its replacement is already launched.
+    Draining(u32),
     Gone,
 }
 
@@ -101,8 +108,11 @@ struct Engine<'a> {
     queue: VecDeque<u32>,
     desired: i64,
     pending: i64,
+    /// Agents running a job, draining ones included.
     busy: i64,
+    draining: i64,
     started: Vec<Option<u64>>,
+    /// Jobs finished or killed.
     done: usize,
     acct: Accounts,
     series: Series,
@@ -129,6 +139,7 @@ impl<'a> Engine<'a> {
             desired: i64::from(m.initial_desired.clamp(m.min, m.max.max(m.min))).min(i64::from(m.max)),
             pending: 0,
             busy: 0,
+            draining: 0,
             started: vec![None; trace.len()],
             done: 0,
             acct: Accounts::default(),
@@ -190,6 +201,10 @@ impl<'a> Engine<'a> {
                     self.heap.pop();
                     self.idle_timeout(i, t);
                 }
+                EventKind::Lifetime => {
+                    self.heap.pop();
+                    self.lifetime(i, t);
+                }
             }
             if self.done == jobs.len() && horizon == u64::MAX {
                 let tail = if self.m.idle_timeout_ms > 0 {
@@ -208,6 +223,7 @@ impl<'a> Engine<'a> {
 
     fn observation(&self) -> Observation {
         let idle = self.idle.len() as i64;
+        // A draining agent still runs its job and is registered; its instance is `Terminating:Wait`.
         Observation {
             jobs: Jobs { queued: self.queue.len() as i64, running: self.busy },
             agents: Agents { idle, occupied: self.busy },
@@ -215,9 +231,14 @@ impl<'a> Engine<'a> {
                 desired: self.desired,
                 min: i64::from(self.m.min),
                 max: i64::from(self.m.max),
-                instances: Instances { pending: self.pending, in_service: idle + self.busy, other: 0 },
+                instances: Instances { pending: self.pending, in_service: self.in_service(), other: self.draining },
             },
         }
+    }
+
+    /// Registered instances that count toward desired (not draining).
+    fn in_service(&self) -> i64 {
+        self.idle.len() as i64 + self.busy - self.draining
     }
 
     fn tick(&mut self, policy: &mut dyn Policy, t: u64) {
@@ -231,7 +252,7 @@ impl<'a> Engine<'a> {
             }
         }
         self.reconcile(t);
-        let in_service = self.idle.len() as i64 + self.busy;
+        let in_service = self.in_service();
         self.acct.ticks += 1;
         if !self.queue.is_empty() && in_service + self.pending >= i64::from(self.m.max) {
             self.acct.ticks_at_max += 1;
@@ -242,21 +263,29 @@ impl<'a> Engine<'a> {
 
     /// The group launches instances until it has as many as desired.
     fn reconcile(&mut self, t: u64) {
-        while self.pending + self.idle.len() as i64 + self.busy < self.desired {
+        while self.pending + self.in_service() < self.desired {
             let i = self.add_instance(t);
             self.pending += 1;
             self.acct.launches += 1;
             self.push(t.saturating_add(self.m.launch_delay_ms), EventKind::Register, i);
         }
-        self.acct.peak = self.acct.peak.max(self.pending + self.idle.len() as i64 + self.busy);
+        self.acct.peak = self.acct.peak.max(self.pending + self.in_service());
     }
 
     fn add_instance(&mut self, t: u64) -> u32 {
         self.instances.push(Instance { launched: t, state: State::Pending, idle_since: t, idle_pos: 0 });
-        (self.instances.len() - 1) as u32
+        let i = (self.instances.len() - 1) as u32;
+        if self.m.max_instance_lifetime_ms > 0 {
+            self.push(t.saturating_add(self.m.max_instance_lifetime_ms), EventKind::Lifetime, i);
+        }
+        i
     }
 
     fn register(&mut self, i: u32, t: u64) {
+        // An instance ended at its lifetime before it registered never does.
+        if self.instances[i as usize].state != State::Pending {
+            return;
+        }
         self.pending -= 1;
         self.acct.boot_ms += self.m.launch_delay_ms;
         self.become_idle(i, t);
@@ -299,11 +328,21 @@ impl<'a> Engine<'a> {
     }
 
     fn finish_job(&mut self, i: u32, t: u64) {
-        let State::Busy(job) = self.instances[i as usize].state else { return };
+        let (job, draining) = match self.instances[i as usize].state {
+            State::Busy(job) => (job, false),
+            State::Draining(job) => (job, true),
+            _ => return,
+        };
         self.busy -= 1;
         self.done += 1;
         self.acct.busy_ms += self.trace.jobs()[job as usize].duration_ms;
-        if self.m.disconnect_after_job {
+        if draining {
+            // Replaced when it started draining: it just goes.
+            self.draining -= 1;
+            let expired_at = self.instances[i as usize].launched.saturating_add(self.m.max_instance_lifetime_ms);
+            self.acct.drain_ms += t.saturating_sub(expired_at);
+            self.terminate(i, t);
+        } else if self.m.disconnect_after_job {
             self.terminate(i, t);
             self.acct.replaced += 1;
             self.reconcile(t);
@@ -329,6 +368,40 @@ impl<'a> Engine<'a> {
         self.reconcile(t);
     }
 
+    /// The group ends an instance at its maximum lifetime and launches its replacement.
+    fn lifetime(&mut self, i: u32, t: u64) {
+        let inst = self.instances[i as usize];
+        match inst.state {
+            State::Gone | State::Draining(_) => return,
+            State::Pending => {
+                self.pending -= 1;
+                self.acct.boot_ms += t - inst.launched;
+                self.terminate(i, t);
+            }
+            State::Idle => {
+                self.leave_idle(i, t);
+                self.terminate(i, t);
+            }
+            State::Busy(job) => match self.m.at_lifetime {
+                AtLifetime::Drain => {
+                    self.instances[i as usize].state = State::Draining(job);
+                    self.draining += 1;
+                    self.acct.drained += 1;
+                }
+                AtLifetime::Terminate => {
+                    // The job is lost: Semaphore fails it; a rerun would be a new job the trace does not hold.
+                    self.busy -= 1;
+                    self.done += 1;
+                    self.acct.killed += 1;
+                    self.acct.killed_ms += t - self.started[job as usize].unwrap_or(t);
+                    self.terminate(i, t);
+                }
+            },
+        }
+        self.acct.expired += 1;
+        self.reconcile(t);
+    }
+
     fn terminate(&mut self, i: u32, t: u64) {
         let inst = &mut self.instances[i as usize];
         inst.state = State::Gone;
@@ -343,7 +416,7 @@ impl<'a> Engine<'a> {
                 State::Gone => {}
                 State::Pending => self.acct.boot_ms += end - inst.launched,
                 State::Idle => self.acct.idle_ms += end - inst.idle_since,
-                State::Busy(_) => {}
+                State::Busy(_) | State::Draining(_) => {}
             }
             if inst.state != State::Gone {
                 self.acct.instance_ms += u128::from(end - inst.launched);

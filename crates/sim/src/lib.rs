@@ -16,9 +16,9 @@ mod trace;
 
 pub use engine::{simulate, Policy};
 pub use error::{RowError, TraceError};
-pub use model::FleetModel;
+pub use model::{AtLifetime, FleetModel};
 pub use policy::{Clairvoyant, Contender};
-pub use run::{percentile, Accounts, Run, Sample, Summary};
+pub use run::{percentile, Accounts, LifetimeSummary, Run, Sample, Summary};
 pub use svg::plot;
 pub use synth::{Synthetic, START_MS};
 pub use trace::{parse_time, Job, Trace, MAX_DURATION_S};
@@ -26,14 +26,29 @@ pub use trace::{parse_time, Job, Trace, MAX_DURATION_S};
 /// Samples kept for a plot.
 pub const PLOT_POINTS: usize = 1_500;
 
-/// Runs `trace` under each contender with the same model and seed.
+/// Runs `trace` under each contender with the same model and seed. With a maximum instance
+/// lifetime, each contender runs once more with the other [`AtLifetime`] behaviour, for the
+/// summary's [`LifetimeSummary`]; the rest of the summary and the run are the model's as given.
 pub fn compare(trace: &Trace, model: &FleetModel, contenders: &[Contender], seed: u64, points: usize) -> Vec<(Summary, Run)> {
     contenders
         .iter()
         .map(|c| {
-            let mut policy = c.instantiate(trace, model);
-            let run = simulate(trace, model, policy.as_mut(), seed, points);
-            (run.summary(c.name(), model.price_per_hour), run)
+            let run = run_one(trace, model, *c, seed, points);
+            let mut summary = run.summary(c.name(), model.price_per_hour);
+            if model.max_instance_lifetime_ms > 0 {
+                let other = run_one(trace, &FleetModel { at_lifetime: model.at_lifetime.other(), ..*model }, *c, seed, 0);
+                let (drain, at_once) = match model.at_lifetime {
+                    AtLifetime::Drain => (&run.accounts, &other.accounts),
+                    AtLifetime::Terminate => (&other.accounts, &run.accounts),
+                };
+                summary.lifetime = Some(LifetimeSummary::new(drain, at_once, model.price_per_hour));
+            }
+            (summary, run)
         })
         .collect()
+}
+
+fn run_one(trace: &Trace, model: &FleetModel, contender: Contender, seed: u64, points: usize) -> Run {
+    let mut policy = contender.instantiate(trace, model);
+    simulate(trace, model, policy.as_mut(), seed, points)
 }

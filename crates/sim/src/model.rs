@@ -25,6 +25,28 @@ pub struct FleetModel {
     pub tick_ms: u64,
     /// On-demand price of one instance-hour, USD.
     pub price_per_hour: f64,
+    /// The group replaces an instance this long after its launch; 0 = never.
+    pub max_instance_lifetime_ms: u64,
+    /// What that replacement does to an instance running a job.
+    pub at_lifetime: AtLifetime,
+}
+
+/// How the group's termination at the maximum instance lifetime meets a busy agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtLifetime {
+    /// agent-stack's termination lifecycle hook: the agent finishes its job, then the instance goes.
+    Drain,
+    /// agent-aws-stack, without a hook: the instance goes at once and its job is killed.
+    Terminate,
+}
+
+impl AtLifetime {
+    pub fn other(self) -> AtLifetime {
+        match self {
+            AtLifetime::Drain => AtLifetime::Terminate,
+            AtLifetime::Terminate => AtLifetime::Drain,
+        }
+    }
 }
 
 impl FleetModel {
@@ -42,11 +64,14 @@ impl FleetModel {
             overprovision: config.overprovision,
             tick_ms: TICK_INTERVAL_MS,
             price_per_hour: price.unwrap_or(price::FALLBACK_PER_HOUR),
+            max_instance_lifetime_ms: u64::from(config.asg.max_instance_lifetime.unwrap_or(0)) * 1000,
+            at_lifetime: AtLifetime::Drain,
         };
         (model, price)
     }
 
-    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout).
+    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout)
+    /// and no maximum instance lifetime.
     pub fn linux(min: u32, max: u32) -> FleetModel {
         FleetModel {
             launch_delay_ms: default_launch_delay_ms(OperatingSystem::UbuntuNoble),
@@ -58,6 +83,8 @@ impl FleetModel {
             overprovision: Overprovision { strategy: OverprovisionStrategy::None, factor: 0 },
             tick_ms: TICK_INTERVAL_MS,
             price_per_hour: price::FALLBACK_PER_HOUR,
+            max_instance_lifetime_ms: 0,
+            at_lifetime: AtLifetime::Drain,
         }
     }
 }

@@ -13,6 +13,15 @@ pub struct Accounts {
     pub idle_ms: u64,
     /// Jobs running (finished jobs only).
     pub busy_ms: u64,
+    /// Instances the group ended at their maximum lifetime, each replaced at once.
+    pub expired: u64,
+    /// Of those, busy ones that finished their job before going (the termination hook's drain).
+    pub drained: u64,
+    /// Time draining instances ran past their lifetime.
+    pub drain_ms: u64,
+    /// Jobs killed by a termination at the lifetime without the hook, and how long they had run.
+    pub killed: u64,
+    pub killed_ms: u64,
     pub launches: u64,
     /// Instances terminated without decrement (after a job, or idle at the minimum).
     pub replaced: u64,
@@ -20,7 +29,7 @@ pub struct Accounts {
     pub scaled_in: u64,
     /// Desired capacities above max the group refused.
     pub rejected: u64,
-    /// Most instances at once.
+    /// Most instances at once that count toward desired (draining ones do not).
     pub peak: i64,
     pub ticks: u64,
     /// Ticks that found jobs queued and the group at its maximum.
@@ -105,6 +114,41 @@ pub struct Summary {
     pub peak_instances: i64,
     /// Share of the run with jobs queued and the group at its maximum size.
     pub at_max_fraction: f64,
+    /// Set when the group has a maximum instance lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<LifetimeSummary>,
+}
+
+/// What a maximum instance lifetime does to one policy's run, with agent-stack's termination hook
+/// (busy agents drain) and without it (agent-aws-stack: the group terminates at once).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LifetimeSummary {
+    /// Instances the group replaced at their lifetime (with the hook).
+    pub replaced: u64,
+    /// Jobs killed without the hook: running on an instance when it reached its lifetime.
+    pub jobs_killed_without_hook: u64,
+    /// Jobs killed with the hook.
+    pub jobs_killed_with_hook: u64,
+    /// Busy instances that finished their job past their lifetime.
+    pub instances_drained: u64,
+    /// Instance-minutes draining instances ran past their lifetime, beside their replacements.
+    pub drain_instance_minutes: f64,
+    pub drain_cost: f64,
+}
+
+impl LifetimeSummary {
+    /// From the accounts of a run with the hook (`drain`) and one without (`at_once`).
+    pub fn new(drain: &Accounts, at_once: &Accounts, price_per_hour: f64) -> LifetimeSummary {
+        let minutes = drain.drain_ms as f64 / 60_000.0;
+        LifetimeSummary {
+            replaced: drain.expired,
+            jobs_killed_without_hook: at_once.killed,
+            jobs_killed_with_hook: drain.killed,
+            instances_drained: drain.drained,
+            drain_instance_minutes: round(minutes, 10.0),
+            drain_cost: round(minutes / 60.0 * price_per_hour, 100.0),
+        }
+    }
 }
 
 impl Run {
@@ -129,6 +173,7 @@ impl Run {
             launches: a.launches,
             peak_instances: a.peak,
             at_max_fraction: if a.ticks > 0 { round(a.ticks_at_max as f64 / a.ticks as f64, 1000.0) } else { 0.0 },
+            lifetime: None,
         }
     }
 }

@@ -1,12 +1,14 @@
-//! The fleet model: named cases of agent-aws-stack's behaviour, and properties over random traces,
-//! settings and policies (no job lost, no negative counts, capacity never above max).
+//! The fleet model: named cases of agent-aws-stack's behaviour and of the maximum instance lifetime
+//! with and without the termination hook, and properties over random traces, settings and policies
+//! (no job lost unless killed at a lifetime, no negative counts, capacity never above max).
 
 use agent_stack_scaler::{Decision, Observation, Reason, ScalingPolicy};
-use agent_stack_sim::{compare, simulate, Contender, FleetModel, Job, Run, Trace};
+use agent_stack_sim::{compare, simulate, AtLifetime, Contender, FleetModel, Job, LifetimeSummary, Run, Trace};
 use proptest::prelude::*;
 
 const T0: u64 = 1_767_571_200_000;
 const AWS: Contender = Contender::Deployable(ScalingPolicy::AgentAwsStack);
+const DAY_S: u64 = 86_400;
 
 fn trace(jobs: &[(u64, u64)]) -> Trace {
     Trace::new(jobs.iter().map(|&(at_s, dur_s)| Job { queued_at_ms: T0 + at_s * 1000, duration_ms: dur_s * 1000 }).collect())
@@ -86,6 +88,100 @@ fn without_idle_timeout_the_run_ends_with_the_last_job() {
     assert_eq!(r.accounts.instance_ms, 110_000, "the job's instance; its replacement launches as the run ends");
 }
 
+/// Agents that stay (no disconnect after job, no idle timeout) in a group that replaces them after a day.
+fn long_lived(min: u32, at_lifetime: AtLifetime) -> FleetModel {
+    FleetModel {
+        disconnect_after_job: false,
+        idle_timeout_ms: 0,
+        max_instance_lifetime_ms: DAY_S * 1000,
+        at_lifetime,
+        ..FleetModel::linux(min, 5)
+    }
+}
+
+#[test]
+fn a_job_crossing_the_lifetime_is_killed_without_the_hook_and_finishes_with_it() {
+    // The one instance takes a job at 0 that runs 10 min past the instance's lifetime.
+    let t = trace(&[(0, DAY_S + 600)]);
+    let killed = run(&t, &long_lived(1, AtLifetime::Terminate), AWS);
+    let a = killed.accounts;
+    assert_eq!((a.expired, a.killed, a.drained, a.drain_ms, a.launches), (1, 1, 0, 0, 1), "{a:?}");
+    assert_eq!((a.killed_ms, a.busy_ms), (DAY_S * 1000, 0), "it ran a day and was lost");
+    // The run ends with the kill; the replacement launches as it ends.
+    assert_eq!((killed.end_ms, a.instance_ms), (DAY_S * 1000, u128::from(DAY_S) * 1000));
+
+    let model = long_lived(1, AtLifetime::Drain);
+    let drained = run(&t, &model, AWS);
+    let a = drained.accounts;
+    assert_eq!((a.expired, a.killed, a.drained, a.drain_ms, a.launches), (1, 0, 1, 600_000, 1), "{a:?}");
+    assert_eq!(drained.end_ms, (DAY_S + 600) * 1000);
+    // The old instance until its job ends, beside the replacement launched at its lifetime.
+    assert_eq!(a.instance_ms, u128::from(DAY_S + 600) * 1000 + 600_000);
+    assert_eq!(drained.waits_ms, vec![0]);
+    // The draining instance no longer counts toward desired: the replacement alone is in service.
+    let registered = (DAY_S * 1000 + model.launch_delay_ms)..drained.end_ms;
+    let during: Vec<_> = drained.series.iter().filter(|s| registered.contains(&s.t_ms)).collect();
+    assert!(!during.is_empty() && during.iter().all(|s| (s.desired, s.in_service, s.pending) == (1, 1, 0)), "{during:?}");
+}
+
+#[test]
+fn compare_reports_both_behaviours_at_the_lifetime() {
+    let t = trace(&[(0, DAY_S + 600)]);
+    let model = FleetModel { price_per_hour: 0.6, ..long_lived(1, AtLifetime::Drain) };
+    let (summary, _) = compare(&t, &model, &[AWS], 1, 0).remove(0);
+    let want = LifetimeSummary {
+        replaced: 1,
+        jobs_killed_without_hook: 1,
+        jobs_killed_with_hook: 0,
+        instances_drained: 1,
+        drain_instance_minutes: 10.0,
+        drain_cost: 0.1,
+    };
+    assert_eq!(summary.lifetime, Some(want));
+    // The rest of the summary is the drain's run: the job finished.
+    assert_eq!((summary.jobs, summary.instance_minutes), (1, 1460.0));
+    // Given the other behaviour, compare still reads each figure from the right run.
+    let model = FleetModel { at_lifetime: AtLifetime::Terminate, ..model };
+    assert_eq!(compare(&t, &model, &[AWS], 1, 0)[0].0.lifetime, Some(want));
+}
+
+#[test]
+fn without_a_lifetime_nothing_is_ended() {
+    let t = trace(&[(0, DAY_S + 600)]);
+    let model = FleetModel { max_instance_lifetime_ms: 0, ..long_lived(1, AtLifetime::Terminate) };
+    let r = run(&t, &model, AWS);
+    let a = r.accounts;
+    assert_eq!((a.expired, a.killed, a.drained, a.drain_ms, a.launches), (0, 0, 0, 0, 0), "{a:?}");
+    assert_eq!(a.instance_ms, u128::from(DAY_S + 600) * 1000);
+    assert_eq!(compare(&t, &model, &[AWS], 1, 0)[0].0.lifetime, None);
+}
+
+#[test]
+fn idle_instances_at_the_lifetime_go_at_once_and_cost_nothing() {
+    // Both instances are idle at the lifetime; a job a little later finds the replacements ready.
+    let t = trace(&[(0, 60), (90_000, 60)]);
+    let killed = run(&t, &long_lived(2, AtLifetime::Terminate), AWS);
+    let drained = run(&t, &long_lived(2, AtLifetime::Drain), AWS);
+    assert_eq!(killed.accounts, drained.accounts, "the hook changes nothing for idle instances");
+    let a = drained.accounts;
+    assert_eq!((a.expired, a.killed, a.drained, a.drain_ms, a.launches), (2, 0, 0, 0, 2), "{a:?}");
+    // Two instances for a day, then two replacements from the lifetime to the second job's end.
+    assert_eq!(a.instance_ms, 2 * u128::from(DAY_S) * 1000 + 2 * (90_060 - DAY_S as u128) * 1000);
+    assert_eq!(drained.waits_ms, vec![0, 0]);
+}
+
+#[test]
+fn a_drained_instance_is_not_replaced_again_after_its_job() {
+    // Disconnect after job: without a lifetime the instance is replaced when its job ends; with one it
+    // was replaced at the lifetime already.
+    let t = trace(&[(0, DAY_S + 600)]);
+    let model = FleetModel { idle_timeout_ms: 0, max_instance_lifetime_ms: DAY_S * 1000, ..FleetModel::linux(1, 5) };
+    let r = run(&t, &model, AWS);
+    assert_eq!((r.accounts.launches, r.accounts.replaced, r.accounts.drained), (1, 0, 1), "{:?}", r.accounts);
+    let r = run(&t, &FleetModel { max_instance_lifetime_ms: 0, ..model }, AWS);
+    assert_eq!((r.accounts.launches, r.accounts.replaced), (1, 1), "{:?}", r.accounts);
+}
+
 #[test]
 fn clairvoyant_has_the_agent_ready() {
     let r = run(&trace(&[(0, 60), (600, 60)]), &FleetModel::linux(0, 5), Contender::Clairvoyant);
@@ -103,13 +199,16 @@ fn deterministic_for_a_seed() {
 }
 
 fn any_model() -> impl Strategy<Value = FleetModel> {
-    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>()).prop_map(
-        |(min, extra, initial, delay_s, idle_s, after_job)| FleetModel {
+    let lifetime = (prop_oneof![Just(0u64), 200..3_600u64], prop_oneof![Just(AtLifetime::Drain), Just(AtLifetime::Terminate)]);
+    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>(), lifetime).prop_map(
+        |(min, extra, initial, delay_s, idle_s, after_job, (lifetime_s, at_lifetime))| FleetModel {
             launch_delay_ms: delay_s * 1000,
             idle_timeout_ms: idle_s * 1000,
             disconnect_after_job: after_job,
             initial_desired: initial,
             max: min + extra,
+            max_instance_lifetime_ms: lifetime_s * 1000,
+            at_lifetime,
             ..FleetModel::linux(min, min + extra)
         },
     )
@@ -134,12 +233,23 @@ fn erratic(seed: u64) -> impl FnMut(&Observation, u64) -> Decision {
 
 fn check(t: &Trace, m: &FleetModel, r: &Run) -> Result<(), TestCaseError> {
     prop_assert_eq!(r.waits_ms.len(), t.len());
+    let a = r.accounts;
     if m.max > 0 {
-        prop_assert_eq!(r.unstarted, 0, "no job lost");
+        prop_assert_eq!(r.unstarted, 0, "every job starts");
         let total: u64 = t.jobs().iter().map(|j| j.duration_ms).sum();
-        prop_assert_eq!(r.accounts.busy_ms, total);
-        let a = r.accounts;
-        prop_assert_eq!(a.instance_ms, u128::from(a.boot_ms + a.idle_ms + a.busy_ms), "instance time is booting, idle or busy");
+        if a.killed == 0 {
+            prop_assert_eq!(a.busy_ms, total, "no job lost");
+        } else {
+            prop_assert!(a.busy_ms < total);
+        }
+        let accounted = a.boot_ms + a.idle_ms + a.busy_ms + a.killed_ms;
+        prop_assert_eq!(a.instance_ms, u128::from(accounted), "instance time is booting, idle, busy or a killed job's");
+    }
+    prop_assert!(a.killed + a.drained <= a.expired, "{:?}", a);
+    match (m.max_instance_lifetime_ms, m.at_lifetime) {
+        (0, _) => prop_assert_eq!((a.expired, a.killed, a.drained), (0, 0, 0)),
+        (_, AtLifetime::Drain) => prop_assert_eq!(a.killed, 0, "the hook kills no job"),
+        (_, AtLifetime::Terminate) => prop_assert_eq!((a.drained, a.drain_ms), (0, 0)),
     }
     prop_assert!(r.accounts.peak <= i64::from(m.max));
     for s in &r.series {
