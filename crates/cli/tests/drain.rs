@@ -45,8 +45,9 @@ async fn stop(mut watcher: std::process::Child) -> String {
 async fn a_busy_agent_in_a_terminating_instance_finishes_its_job_before_the_instance_goes() {
     let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", "0"), GRACE]).await else { return };
     let stub = &fleet.stub;
-    // Longer than one heartbeat interval (20 s), so the watcher must keep the action alive.
-    stub.set_job_commands(&["sleep 24", "echo drained-in-peace"]);
+    // Longer than one heartbeat interval (20 s), with room for a loaded machine, so the watcher
+    // must keep the action alive.
+    stub.set_job_commands(&["sleep 30", "echo drained-in-peace"]);
     stub.enqueue(TOKEN, 1);
     let (instance, imds, watcher) = running_instance(&fleet).await;
     wait_until("the agent to take the job", || !stub.busy_agents().is_empty()).await;
