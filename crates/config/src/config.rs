@@ -68,6 +68,9 @@ pub struct AsgSettings {
     pub capacity_rebalance: bool,
     pub new_instances_protected_from_scale_in: bool,
     pub distribution: InstancesDistribution,
+    /// `None` without a pool. With one, the group launches from its launch template alone (AWS
+    /// refuses warm pools with spot instances and mixed instances policies).
+    pub warm_pool: Option<WarmPool>,
 }
 
 /// How each agent behaves.
@@ -161,6 +164,12 @@ impl TryFrom<&RawConfig> for Config {
         let dynamic_scaling = f.bool(USE_DYNAMIC_SCALING);
         let managed_policies = managed_policies(&mut f);
         let root_volume = root_volume(&mut f, ami.is_some(), &mut notes);
+        if asg.warm_pool.is_some_and(|p| p.state == WarmPoolState::Hibernated) && root_volume.is_none() {
+            f.error(
+                WARM_POOL_STATE,
+                format!("Hibernated needs {VOLUME_NAME} with {AMI}: hibernation needs an encrypted root volume large enough for the instance's memory, and the stack encrypts and sizes the root volume only when it names it"),
+            );
+        }
         let tags = tags(&mut f);
         let mac = mac_hosts(&mut f, os, arch, &instance_type);
         let overprovision = overprovision(&mut f);
@@ -305,6 +314,8 @@ fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem) -> AsgSettings {
     if os.is_macos() && distribution.on_demand_percentage_above_base < 100 {
         f.error(ON_DEMAND_PERCENTAGE_ABOVE_BASE, "must be 100 on macos: dedicated hosts have no spot capacity");
     }
+    let capacity_rebalance = f.bool(ASG_CAPACITY_REBALANCE);
+    let warm_pool = warm_pool(f, os, max_size, &distribution, !launch_template_overrides.is_empty(), capacity_rebalance);
     AsgSettings {
         min_size: to_u32(min_size.unwrap_or(0)),
         max_size: to_u32(max_size.unwrap_or(1)),
@@ -312,10 +323,56 @@ fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem) -> AsgSettings {
         metrics,
         max_instance_lifetime: lifetime,
         launch_template_overrides,
-        capacity_rebalance: f.bool(ASG_CAPACITY_REBALANCE),
+        capacity_rebalance,
         new_instances_protected_from_scale_in: f.bool(ASG_NEW_INSTANCES_PROTECTED_FROM_SCALE_IN),
         distribution,
+        warm_pool,
     }
+}
+
+/// The warm pool, checked against what AWS and the stack allow with one. A group with a warm pool
+/// launches from its launch template alone: AWS refuses warm pools for groups that launch spot
+/// instances, and for groups with a mixed instances policy (a relaxation announced in November 2025
+/// is not relied on), so the settings that only a mixed instances policy carries are refused too.
+fn warm_pool(
+    f: &mut Fields<'_>,
+    os: OperatingSystem,
+    max_size: Option<u64>,
+    distribution: &InstancesDistribution,
+    overrides: bool,
+    capacity_rebalance: bool,
+) -> Option<WarmPool> {
+    let size = f.uint(WARM_POOL_SIZE, 0..=u64::from(u32::MAX))?;
+    let state = f.choice::<WarmPoolState>(WARM_POOL_STATE).unwrap_or(WarmPoolState::Stopped);
+    if size == 0 {
+        if f.is_explicit(WARM_POOL_STATE) {
+            f.error(WARM_POOL_STATE, format!("has no effect without a warm pool; set {WARM_POOL_SIZE} above 0, or remove it"));
+        }
+        return None;
+    }
+    let before = f.errors.len();
+    let refuse = |f: &mut Fields<'_>, why: String| f.error(WARM_POOL_SIZE, format!("{size} {why}"));
+    if let Some(max) = max_size.filter(|max| u64::from(size) > *max) {
+        refuse(f, format!("is more than {ASG_MAX_SIZE} ({max}): the group can never take more than {max} instances from its pool"));
+    }
+    if os.is_macos() {
+        refuse(f, "is not available on macos: a stopped Mac instance keeps its dedicated host busy (AWS scrubs the host for about an hour after a stop), and AWS documents no warm pools for Mac instances".into());
+    }
+    if distribution.on_demand_percentage_above_base < 100 {
+        refuse(f, format!("cannot be combined with spot instances ({ON_DEMAND_PERCENTAGE_ABOVE_BASE}={}): AWS refuses warm pools for groups that launch spot instances", distribution.on_demand_percentage_above_base));
+    }
+    if overrides {
+        refuse(f, format!("cannot be combined with {ASG_LAUNCH_TEMPLATE_OVERRIDES_JSON}: a group with a warm pool launches its one instance type from the launch template (AWS refuses warm pools with mixed instances policies)"));
+    }
+    for key in [ON_DEMAND_BASE_CAPACITY, ON_DEMAND_ALLOCATION_STRATEGY, SPOT_ALLOCATION_STRATEGY] {
+        if f.is_explicit(key) {
+            refuse(f, format!("cannot be combined with {key}: a group with a warm pool launches from its launch template alone, which has no instances distribution"));
+        }
+    }
+    if capacity_rebalance {
+        refuse(f, format!("cannot be combined with {ASG_CAPACITY_REBALANCE}=true: capacity rebalancing is for spot instances, which a warm pool excludes"));
+    }
+    (f.errors.len() == before).then_some(WarmPool { size: to_u32(size), state })
 }
 
 fn agent_settings(f: &mut Fields<'_>) -> AgentSettings {

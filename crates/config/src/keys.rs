@@ -70,6 +70,8 @@ pub mod name {
     pub const ON_DEMAND_PERCENTAGE_ABOVE_BASE: &str = "SEMAPHORE_AGENT_ON_DEMAND_PERCENTAGE_ABOVE_BASE";
     pub const ON_DEMAND_ALLOCATION_STRATEGY: &str = "SEMAPHORE_AGENT_ON_DEMAND_ALLOCATION_STRATEGY";
     pub const SPOT_ALLOCATION_STRATEGY: &str = "SEMAPHORE_AGENT_SPOT_ALLOCATION_STRATEGY";
+    pub const WARM_POOL_SIZE: &str = "SEMAPHORE_AGENT_WARM_POOL_SIZE";
+    pub const WARM_POOL_STATE: &str = "SEMAPHORE_AGENT_WARM_POOL_STATE";
 }
 
 use name::*;
@@ -130,6 +132,8 @@ pub const PARAMETERS: &[Parameter] = &[
     p(ON_DEMAND_PERCENTAGE_ABOVE_BASE, Some("100"), "percent on-demand above the base; 100 = no spot"),
     p(ON_DEMAND_ALLOCATION_STRATEGY, None, "lowest-price or prioritized"),
     p(SPOT_ALLOCATION_STRATEGY, None, "lowest-price, capacity-optimized, capacity-optimized-prioritized or price-capacity-optimized"),
+    p(WARM_POOL_SIZE, Some("0"), "instances kept prepared in a warm pool, started for service in place of a cold launch; 0 = no pool"),
+    p(WARM_POOL_STATE, Some("Stopped"), "what pool instances wait as: Stopped (EBS cost only), Hibernated or Running (full price)"),
 ];
 
 /// Looks a key up in [`PARAMETERS`].

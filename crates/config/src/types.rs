@@ -80,6 +80,19 @@ impl ScalingPolicy {
 }
 
 choice!(
+    /// What warm pool instances wait as (AWS's `PoolState`).
+    WarmPoolState { Stopped = "Stopped", Hibernated = "Hibernated", Running = "Running" }
+);
+
+/// Instances kept prepared for service in the group's warm pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WarmPool {
+    /// Instances in the pool, whatever the group's desired capacity.
+    pub size: u32,
+    pub state: WarmPoolState,
+}
+
+choice!(
     /// EBS volume types.
     VolumeType {
         Gp2 = "gp2",

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use agent_stack_config::keys::{self, name::*};
 use agent_stack_config::{
     load, Arch, AsgMetric, Config, ConfigErrors, ConfigFile, KmsKey, ManagedPolicy, OperatingSystem, OverprovisionStrategy, Placement,
-    RawConfig, RootVolume, SpotAllocationStrategy, Tag, VolumeSettings, VolumeType, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME,
+    RawConfig, RootVolume, SpotAllocationStrategy, Tag, VolumeSettings, VolumeType, WarmPool, WarmPoolState, DEFAULT_ROOT_DEVICE,
+    MAX_STACK_NAME,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -1408,4 +1409,44 @@ proptest! {
         want.sort_by(|a, b| a.key.cmp(&b.key));
         prop_assert_eq!(c.tags, want);
     }
+}
+
+// --- warm pool -------------------------------------------------------------------------------
+
+#[test]
+fn a_warm_pool_is_off_by_default_and_takes_a_size_and_a_state() {
+    assert_eq!(expect_ok(&[]).asg.warm_pool, None);
+    let pool = expect_ok(&[(WARM_POOL_SIZE, "3"), (ASG_MAX_SIZE, "10")]).asg.warm_pool;
+    assert_eq!(pool, Some(WarmPool { size: 3, state: WarmPoolState::Stopped }));
+    let pool = expect_ok(&[(WARM_POOL_SIZE, "2"), (ASG_MAX_SIZE, "4"), (WARM_POOL_STATE, "Running")]).asg.warm_pool;
+    assert_eq!(pool.map(|p| p.state), Some(WarmPoolState::Running));
+    expect_err(&[(WARM_POOL_SIZE, "2"), (ASG_MAX_SIZE, "4"), (WARM_POOL_STATE, "stopped")], WARM_POOL_STATE, "Stopped");
+    expect_err(&[(WARM_POOL_SIZE, "-1")], WARM_POOL_SIZE, "");
+    expect_err(&[(WARM_POOL_STATE, "Running")], WARM_POOL_STATE, "has no effect without a warm pool");
+    expect_err(&[(WARM_POOL_SIZE, "5"), (ASG_MAX_SIZE, "4")], WARM_POOL_SIZE, "more than SEMAPHORE_AGENT_ASG_MAX_SIZE (4)");
+}
+
+#[test]
+fn a_warm_pool_refuses_what_aws_refuses_with_it_naming_both_parameters() {
+    let pool = [(WARM_POOL_SIZE, "2"), (ASG_MAX_SIZE, "10")];
+    let with = |extra: (&'static str, &'static str)| -> Vec<(&'static str, &'static str)> { vec![pool[0], pool[1], extra] };
+    let errors = expect_err(&with((ON_DEMAND_PERCENTAGE_ABOVE_BASE, "50")), WARM_POOL_SIZE, "spot instances");
+    assert!(errors.to_string().contains(ON_DEMAND_PERCENTAGE_ABOVE_BASE), "{errors}");
+    let overrides = r#"[{"InstanceType":"c5.large"},{"InstanceType":"c6i.large"}]"#;
+    let errors = expect_err(&with((ASG_LAUNCH_TEMPLATE_OVERRIDES_JSON, overrides)), WARM_POOL_SIZE, "mixed instances policies");
+    assert!(errors.to_string().contains(ASG_LAUNCH_TEMPLATE_OVERRIDES_JSON), "{errors}");
+    for key in [ON_DEMAND_BASE_CAPACITY, SPOT_ALLOCATION_STRATEGY] {
+        let value = if key == ON_DEMAND_BASE_CAPACITY { "1" } else { "capacity-optimized" };
+        let errors = expect_err(&with((key, value)), WARM_POOL_SIZE, key);
+        assert!(errors.to_string().contains("launch template alone"), "{errors}");
+    }
+    expect_err(&with((ASG_CAPACITY_REBALANCE, "true")), WARM_POOL_SIZE, ASG_CAPACITY_REBALANCE);
+    expect_mac_err(&[(WARM_POOL_SIZE, "1")], WARM_POOL_SIZE, "not available on macos");
+    // Hibernation needs the root volume the stack encrypts and sizes.
+    let hibernated = [(WARM_POOL_SIZE, "2"), (ASG_MAX_SIZE, "10"), (WARM_POOL_STATE, "Hibernated"), (AMI, "ami-0123456789abcdef0")];
+    expect_err(&hibernated, WARM_POOL_STATE, VOLUME_NAME);
+    let named = [hibernated[0], hibernated[1], hibernated[2], hibernated[3], (VOLUME_NAME, "/dev/xvda")];
+    assert_eq!(expect_ok(&named).asg.warm_pool.map(|p| p.state), Some(WarmPoolState::Hibernated));
+    // The stack's own image: the root volume is named, so it is encrypted.
+    assert!(expect_ok(&[hibernated[0], hibernated[1], hibernated[2]]).asg.warm_pool.is_some());
 }
