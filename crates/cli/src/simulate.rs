@@ -44,6 +44,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     if !config.dynamic_scaling {
         eprintln!("note: dynamic scaling is off in this configuration; the results show what each policy would do if it were on");
     }
+    if let Some(pool) = config.asg.warm_pool {
+        eprintln!(
+            "note: the model does not include the warm pool yet ({} instances): every launch below is a cold launch, so waits are the upper bound",
+            pool.size
+        );
+    }
 
     let deployed = Contender::Deployable(deployed_policy(&config));
     let studied = studied.unwrap_or(deployed);

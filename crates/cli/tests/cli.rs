@@ -23,7 +23,7 @@ const MIN: &str =
 
 #[test]
 fn validate_accepts_every_example_and_marks_defaults() {
-    for example in ["linux", "linux-spot-arm64", "windows", "macos", "static"] {
+    for example in ["linux", "linux-spot-arm64", "linux-warm-pool", "windows", "macos", "static"] {
         let path = repo().join(format!("examples/{example}.json"));
         let (code, out, err) = run(bin().args(["validate", "--config"]).arg(&path));
         assert_eq!(code, 0, "{example}: {err}");
@@ -149,8 +149,10 @@ fn cfn_lint_finds_no_errors_in_synthesized_templates() {
         return;
     }
     let reference = repo().join("../shared/reference/agent-aws-stack");
-    let mut configs: Vec<PathBuf> =
-        ["linux", "linux-spot-arm64", "windows", "macos", "static"].iter().map(|e| repo().join(format!("examples/{e}.json"))).collect();
+    let mut configs: Vec<PathBuf> = ["linux", "linux-spot-arm64", "linux-warm-pool", "windows", "macos", "static"]
+        .iter()
+        .map(|e| repo().join(format!("examples/{e}.json")))
+        .collect();
     if reference.is_dir() {
         configs
             .extend(["linux-min", "linux-full", "windows", "macos", "static"].iter().map(|n| reference.join(format!("{n}.config.json"))));

@@ -190,9 +190,11 @@ fn an_invalid_config_exits_2() {
 
 #[test]
 fn every_example_simulates() {
-    for name in ["linux", "linux-spot-arm64", "windows", "macos", "static"] {
+    for name in ["linux", "linux-spot-arm64", "linux-warm-pool", "windows", "macos", "static"] {
         let (code, out, err) = run(bin().args(["simulate", "--synthetic", "workday", "--output", "json", "--config"]).arg(example(name)));
         assert_eq!(code, 0, "{name}: {err}");
+        // Nothing in the config is dropped silently: the model says what it leaves out.
+        assert_eq!(err.contains("does not include the warm pool yet"), name == "linux-warm-pool", "{name}: {err}");
         assert!(json(&out)["policies"].as_array().is_some_and(|a| a.len() == 3), "{name}: {out}");
     }
 }

@@ -1,6 +1,6 @@
 //! The Auto Scaling group, and for macOS the dedicated-host resource group it launches into.
 
-use agent_stack_config::{Choice, Config, Placement};
+use agent_stack_config::{Choice, Config, Placement, WarmPool};
 use serde_json::{json, Value};
 
 use crate::cfn::{get_att, ref_, resource, sub, tag_list, with_tags};
@@ -14,6 +14,24 @@ pub fn add(t: &mut Template, config: &Config) {
     }
     t.add(ids::AUTO_SCALING_GROUP, auto_scaling_group(config));
     t.add(ids::GROUP_NAME_PARAMETER, group_name_parameter(config));
+    if let Some(pool) = config.asg.warm_pool {
+        t.add(ids::WARM_POOL, warm_pool(pool));
+    }
+}
+
+/// A pool of exactly `size` prepared instances (`MinSize` = `MaxGroupPreparedCapacity`, so the
+/// desired capacity does not shrink it). Instances never return to it after a job.
+fn warm_pool(pool: WarmPool) -> Value {
+    resource(
+        "AWS::AutoScaling::WarmPool",
+        json!({
+            "AutoScalingGroupName": ref_(ids::AUTO_SCALING_GROUP),
+            "InstanceReusePolicy": { "ReuseOnScaleIn": false },
+            "MaxGroupPreparedCapacity": pool.size,
+            "MinSize": pool.size,
+            "PoolState": pool.state.as_str(),
+        }),
+    )
 }
 
 /// The group's name for its instances, which need it to heartbeat and complete their lifecycle
@@ -71,10 +89,16 @@ fn auto_scaling_group(config: &Config) -> Value {
         "LifecycleHookSpecificationList": drain_hook_specification(config),
         "MaxSize": asg.max_size.to_string(),
         "MinSize": asg.min_size.to_string(),
-        "MixedInstancesPolicy": { "InstancesDistribution": distribution, "LaunchTemplate": launch_template },
         "NewInstancesProtectedFromScaleIn": asg.new_instances_protected_from_scale_in,
         "Tags": tags,
     });
+    // AWS refuses warm pools with a mixed instances policy: the group then launches from its
+    // launch template alone (config refuses what only a mixed instances policy could carry).
+    if asg.warm_pool.is_some() {
+        props["LaunchTemplate"] = launch_template["LaunchTemplateSpecification"].clone();
+    } else {
+        props["MixedInstancesPolicy"] = json!({ "InstancesDistribution": distribution, "LaunchTemplate": launch_template });
+    }
     match &config.placement {
         Placement::DefaultVpc { zones } if zones.is_empty() => props["AvailabilityZones"] = json!({ "Fn::GetAZs": "" }),
         Placement::DefaultVpc { zones } => props["AvailabilityZones"] = json!(zones),

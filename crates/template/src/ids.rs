@@ -17,6 +17,8 @@ pub const SECURITY_GROUP: &str = "securityGroup32C48086";
 pub const LAUNCH_TEMPLATE: &str = "launchTemplateDEE5742D";
 pub const AUTO_SCALING_GROUP: &str = "autoScalingGroup";
 pub const HOST_RESOURCE_GROUP: &str = "hostResourceGroup";
+/// New: the group's warm pool, with `SEMAPHORE_AGENT_WARM_POOL_SIZE`.
+pub const WARM_POOL: &str = "warmPool";
 /// New: the group's name for the instances' drain (see `agent_stack_config::drain`).
 pub const GROUP_NAME_PARAMETER: &str = "autoScalingGroupNameParameter";
 

@@ -1,7 +1,9 @@
 //! What each agent instance gets: its SSM parameters, IAM role, security group and launch template.
 
 use agent_stack_config::drain::{heartbeat_timeout_s, DRAIN_HOOK_NAME};
-use agent_stack_config::{AgentConfigParameter, Config, DrainHook, ManagedPolicy, Placement, DEFAULT_INTERRUPTION_GRACE_PERIOD_S};
+use agent_stack_config::{
+    AgentConfigParameter, Config, DrainHook, ManagedPolicy, Placement, WarmPoolState, DEFAULT_INTERRUPTION_GRACE_PERIOD_S,
+};
 use serde_json::{json, Value};
 
 use crate::cfn::{depends_on, get_att, own_arn, ref_, resource, sub, sub_escape, tag_list, tag_map, with_tags};
@@ -218,6 +220,9 @@ fn launch_template(config: &Config) -> Value {
             }
         }
         data["BlockDeviceMappings"] = json!([{ "DeviceName": volume.device_name, "Ebs": ebs }]);
+    }
+    if config.asg.warm_pool.is_some_and(|p| p.state == WarmPoolState::Hibernated) {
+        data["HibernationOptions"] = json!({ "Configured": true });
     }
     if let Some(mac) = &config.mac {
         data["LicenseSpecifications"] = json!([{ "LicenseConfigurationArn": mac.license_configuration_arn }]);

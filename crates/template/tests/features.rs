@@ -751,3 +751,50 @@ fn assets_bucket_is_private_encrypted_versioned_and_tls_only() {
         "false"
     );
 }
+
+// --- warm pool -------------------------------------------------------------------------------
+
+#[test]
+fn no_warm_pool_by_default() {
+    let t = template(&[]);
+    assert!(t["Resources"].get("warmPool").is_none());
+    assert!(asg(&t).get("MixedInstancesPolicy").is_some() && asg(&t).get("LaunchTemplate").is_none());
+    assert!(lt_data(&t).get("HibernationOptions").is_none());
+}
+
+#[test]
+fn a_warm_pool_of_fixed_size_whose_instances_never_return_after_a_job() {
+    let t = template(&[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "3"), ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "10")]);
+    assert_eq!(
+        props(&t, "warmPool"),
+        &json!({
+            "AutoScalingGroupName": { "Ref": "autoScalingGroup" },
+            "InstanceReusePolicy": { "ReuseOnScaleIn": false },
+            "MaxGroupPreparedCapacity": 3,
+            "MinSize": 3,
+            "PoolState": "Stopped",
+        })
+    );
+    // AWS refuses warm pools with a mixed instances policy: the group launches from its template.
+    let a = asg(&t);
+    assert!(a.get("MixedInstancesPolicy").is_none(), "{a}");
+    assert_eq!(
+        a["LaunchTemplate"],
+        json!({ "LaunchTemplateId": { "Ref": "launchTemplateDEE5742D" }, "Version": { "Fn::GetAtt": ["launchTemplateDEE5742D", "LatestVersionNumber"] } })
+    );
+    // Every termination still waits for the drain.
+    assert_eq!(a["LifecycleHookSpecificationList"][0]["LifecycleHookName"], "semaphore-agent-drain");
+    assert!(lt_data(&t).get("HibernationOptions").is_none());
+}
+
+#[test]
+fn a_hibernated_pool_configures_hibernation_on_an_encrypted_root_volume() {
+    let t = template(&[
+        ("SEMAPHORE_AGENT_WARM_POOL_SIZE", "2"),
+        ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "10"),
+        ("SEMAPHORE_AGENT_WARM_POOL_STATE", "Hibernated"),
+    ]);
+    assert_eq!(props(&t, "warmPool")["PoolState"], "Hibernated");
+    assert_eq!(lt_data(&t)["HibernationOptions"], json!({ "Configured": true }));
+    assert_eq!(lt_data(&t)["BlockDeviceMappings"][0]["Ebs"]["Encrypted"], true);
+}
