@@ -32,9 +32,9 @@ pub struct WatchOptions {
 }
 
 /// Target lifecycle states in which the agent must leave: out of service (`Standby`, as `rotate`
-/// puts an instance) or on its way out.
+/// puts an instance) or on its way out (from the group, or from its warm pool).
 pub fn leaves_service(target_lifecycle_state: &LifecycleState) -> bool {
-    matches!(target_lifecycle_state, LifecycleState::Standby | LifecycleState::Terminated)
+    matches!(target_lifecycle_state, LifecycleState::Standby | LifecycleState::Terminated | LifecycleState::WarmedTerminated)
 }
 
 /// Why the agent must leave, and whether the group is terminating the instance.
@@ -169,7 +169,7 @@ impl Drain {
 /// Why the agent should leave now, if it should.
 async fn why_leave(imds: &Imds, ignore_rebalance: bool) -> Result<Option<Leave>, String> {
     if let Some(state) = imds.target_lifecycle_state().await?.filter(leaves_service) {
-        let terminating = state == LifecycleState::Terminated;
+        let terminating = matches!(state, LifecycleState::Terminated | LifecycleState::WarmedTerminated);
         return Ok(Some(Leave { why: format!("the instance is leaving service (target lifecycle state {state})"), terminating }));
     }
     let why = match imds.interruption().await? {
@@ -188,6 +188,7 @@ mod tests {
     #[test]
     fn the_agent_leaves_in_standby_and_on_termination_only() {
         assert!(leaves_service(&LifecycleState::Standby) && leaves_service(&LifecycleState::Terminated));
+        assert!(leaves_service(&LifecycleState::WarmedTerminated), "a running warm pool instance being terminated");
         for state in ["InService", "Pending", "Warmed:Running", "Warmed:Stopped", "Detached", "standby", ""] {
             assert!(!leaves_service(&LifecycleState::parse(state)), "{state}");
         }

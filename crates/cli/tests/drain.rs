@@ -124,25 +124,29 @@ async fn an_agent_that_died_is_ended_by_the_heartbeat_timeout() {
 }
 
 /// An instance whose agent was never started (its `boot start` failed and marked it Unhealthy, or
-/// has not got that far) has nothing to drain: the watcher lets its termination go on at once
-/// instead of holding a replacement back for a heartbeat timeout.
+/// has not got that far, or it waits in the warm pool, which the group shrinks) has nothing to
+/// drain: the watcher lets its termination go on at once instead of holding it for a heartbeat
+/// timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instance_whose_agent_never_started_is_released_at_once() {
-    let Some(fleet) = fleet_with(1, &[GRACE]).await else { return };
-    let (instance, imds) = fleet.first_instance().await;
-    // What `boot start` writes first, before anything can fail.
-    std::fs::write(fleet.agent_dir().join("agent-stack.config-parameter"), fleet.config_parameter()).unwrap_or_else(|e| panic!("{e}"));
-    let dir = fleet.agent_dir().display().to_string();
-    let watcher = fleet.boot(&imds, &["watch", "--agent-dir", &dir, "--poll-seconds", "1"]).spawn().unwrap_or_else(|e| panic!("{e}"));
-    fleet.lifecycle.hold(&instance, false);
-    imds.set_lifecycle_state(Some("Terminated"));
-    // A health replacement keeps the desired capacity: the group launches another instance.
-    fleet.wait_for("the unstarted instance to go", |(desired, i)| *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)).await;
-    let calls = fleet.lifecycle.calls();
-    let completions = of(&calls, "CompleteLifecycleAction");
-    assert_eq!(completions.len(), 1, "{calls:?}");
-    assert_eq!(completions[0].result.as_deref(), Some("CONTINUE"));
-    assert!(of(&calls, "RecordLifecycleActionHeartbeat").is_empty(), "{calls:?}");
-    let log = stop(watcher).await;
-    assert!(log.contains("no agent was started"), "{log}");
+    let Some(fleet) = fleet_with(2, &[GRACE]).await else { return };
+    let ids = fleet.instance_ids().await;
+    for (instance, target) in [(&ids[0], "Terminated"), (&ids[1], "Warmed:Terminated")] {
+        let node = fleet.node(instance).await;
+        // What `boot start` writes first, before anything can fail.
+        std::fs::write(node.dir.join("agent-stack.config-parameter"), fleet.config_parameter()).unwrap_or_else(|e| panic!("{e}"));
+        let dir = node.dir.display().to_string();
+        let watcher =
+            fleet.boot(&node.imds, &["watch", "--agent-dir", &dir, "--poll-seconds", "1"]).spawn().unwrap_or_else(|e| panic!("{e}"));
+        fleet.lifecycle.hold(instance, false);
+        node.imds.set_lifecycle_state(Some(target));
+        // A replacement keeps the desired capacity: the group launches another instance.
+        fleet.wait_for("the unstarted instance to go", |(desired, i)| *desired == 2 && !i.iter().any(|(id, _, _)| id == instance)).await;
+        let completions = fleet.lifecycle.calls_of("CompleteLifecycleAction", instance);
+        assert_eq!(completions.len(), 1, "{target}: {completions:?}");
+        assert_eq!(completions[0].result.as_deref(), Some("CONTINUE"));
+        assert!(fleet.lifecycle.calls_of("RecordLifecycleActionHeartbeat", instance).is_empty());
+        let log = stop(watcher).await;
+        assert!(log.contains("no agent was started"), "{target}: {log}");
+    }
 }
