@@ -125,3 +125,16 @@ pub async fn resize(config: &aws_config::SdkConfig, group: &str, min: i32, max: 
         .map(|_| ())
         .map_err(|e| Error::from_sdk(format!("UpdateAutoScalingGroup {group} to min {min}, max {max}, desired {desired}"), &e))
 }
+
+/// Deletes the group's warm pool and its instances at once, with their pending lifecycle actions
+/// (nothing runs on a pool instance, so there is nothing to drain).
+pub async fn delete_warm_pool(config: &aws_config::SdkConfig, group: &str) -> Result<(), Error> {
+    Client::new(config)
+        .delete_warm_pool()
+        .auto_scaling_group_name(group)
+        .force_delete(true)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::from_sdk(format!("DeleteWarmPool {group}"), &e))
+}

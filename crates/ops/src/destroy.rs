@@ -63,6 +63,7 @@ where
     if !ui.confirm(&question)? {
         return Err(Error::Cancelled("destroy cancelled; nothing changed".into()));
     }
+    delete_warm_pool(cloud, ui, config).await?;
     if let Some(g) = &group {
         empty(cloud, ui, &g.name, options).await?;
     }
@@ -71,6 +72,25 @@ where
         None => Ok(Destroyed::Deleted),
         Some(info) => Err(ended_badly(cloud, stack, &info).await),
     }
+}
+
+/// Deletes the group's warm pool first, with its instances and their pending lifecycle actions:
+/// no agent runs there, and a termination of a stopped pool instance would otherwise wait the
+/// drain's heartbeat timeout. A failure is a warning: the pool then goes with the stack.
+async fn delete_warm_pool<C: Stacks + Group, U: Ui>(cloud: &C, ui: &mut U, config: &Config) -> Result<(), Error> {
+    // The deployed template says whether there is a pool, whatever the config says now.
+    let stack = config.stack_name.as_str();
+    let template = cloud.template(stack).await?;
+    let deployed = serde_json::from_str::<serde_json::Value>(&template).ok().is_some_and(|t| t["Resources"].get(ids::WARM_POOL).is_some());
+    if !deployed {
+        return Ok(());
+    }
+    let Some(group) = cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await? else { return Ok(()) };
+    match cloud.delete_warm_pool(&group).await {
+        Ok(()) => ui.progress(&format!("deleted the warm pool of group {group} with its instances")),
+        Err(e) => ui.progress(&format!("warning: {e}; the warm pool goes with the stack")),
+    }
+    Ok(())
 }
 
 /// What destroy will do with the group's instances, in one sentence.

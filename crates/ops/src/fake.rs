@@ -56,6 +56,8 @@ struct State {
     drained_looks: BTreeMap<String, u32>,
     /// Lifecycle actions completed: (instance, result).
     completed: Vec<(String, &'static str)>,
+    /// Groups whose warm pool was deleted.
+    pools_deleted: Vec<String>,
 }
 
 /// The in-memory cloud.
@@ -92,6 +94,11 @@ impl FakeCloud {
     /// The lifecycle actions completed so far: (instance, result).
     pub fn completed_actions(&self) -> Vec<(String, &'static str)> {
         self.state.borrow().completed.clone()
+    }
+
+    /// The groups whose warm pool was deleted, in order.
+    pub fn warm_pools_deleted(&self) -> Vec<String> {
+        self.state.borrow().pools_deleted.clone()
     }
 
     /// Replaces a group's view (its members, say).
@@ -345,6 +352,19 @@ impl Group for FakeCloud {
             return Err(AwsError::new(operation, Kind::NotFound));
         }
         state.completed.push((action.instance_id.clone(), result.as_str()));
+        Ok(())
+    }
+
+    async fn delete_warm_pool(&self, group: &str) -> Result<(), AwsError> {
+        let mut state = self.state.borrow_mut();
+        if !state.groups.contains_key(group) {
+            return Err(rejected(
+                format!("DeleteWarmPool {group}"),
+                "ValidationError",
+                format!("AutoScalingGroup name not found - {group}"),
+            ));
+        }
+        state.pools_deleted.push(group.to_string());
         Ok(())
     }
 

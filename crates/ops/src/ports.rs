@@ -36,6 +36,8 @@ pub trait Group {
     async fn resize(&self, group: &str, min: i32, max: i32, desired: i32) -> Result<(), AwsError>;
     /// Ends an instance's lifecycle action; [`AwsError::is_not_found`] when none is pending.
     async fn complete_lifecycle_action(&self, action: &LifecycleAction, result: ActionResult) -> Result<(), AwsError>;
+    /// Deletes the group's warm pool with its instances, without waiting for them.
+    async fn delete_warm_pool(&self, group: &str) -> Result<(), AwsError>;
 }
 
 /// SSM parameters.
@@ -129,6 +131,9 @@ impl Group for AwsCloud {
     }
     async fn complete_lifecycle_action(&self, action: &LifecycleAction, result: ActionResult) -> Result<(), AwsError> {
         action.complete(&self.sdk, result).await
+    }
+    async fn delete_warm_pool(&self, group: &str) -> Result<(), AwsError> {
+        agent_stack_aws::group::delete_warm_pool(&self.sdk, group).await
     }
 }
 

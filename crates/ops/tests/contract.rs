@@ -44,6 +44,7 @@ fn config_with_image(stack: &str, max_size: &str, image: &str) -> Config {
         "SEMAPHORE_AGENT_VOLUME_NAME": "/dev/sda1",
         "SEMAPHORE_AGENT_VOLUME_SIZE": "16",
         "SEMAPHORE_AGENT_ASG_MAX_SIZE": max_size,
+        "SEMAPHORE_AGENT_WARM_POOL_SIZE": "1",
     })
     .to_string();
     let raw =
@@ -159,6 +160,8 @@ async fn contract<C: Cloud + Backend>(cloud: &C) {
     let yes = &mut ScriptedUi::answering(true);
     assert_eq!(destroy(cloud, yes, &larger).await, Ok(Destroyed::Deleted));
     assert!(yes.lines.iter().any(|l| l == &format!("group {group} is empty")), "destroy emptied the group first: {:?}", yes.lines);
+    let pool_deleted = format!("deleted the warm pool of group {group} with its instances");
+    assert_eq!(yes.lines.iter().position(|l| l == &pool_deleted), Some(0), "the warm pool goes first: {:?}", yes.lines);
     assert_eq!(destroy(cloud, yes, &larger).await, Ok(Destroyed::Missing));
     let gone = status(cloud, &larger, |_token| Ok::<_, String>(Queue)).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(gone.contains("does not exist"), "{gone}");
