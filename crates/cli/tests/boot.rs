@@ -199,6 +199,35 @@ async fn a_warm_pool_instance_makes_its_agent_config_only_when_in_service() {
     assert_eq!(saved, param);
 }
 
+/// A Stopped warm pool instance, as AWS walks it: launched into the pool (`Warmed:Pending`, target
+/// `Warmed:Stopped`), stopped mid-wait (the process dies with the power), started for service
+/// (`Pending`, target `InService`), when the image's later-boot unit runs `boot start` without the
+/// parameter name. The agent starts only then, with a name and token made then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopped_warm_pool_instance_starts_its_agent_on_the_boot_that_puts_it_in_service() {
+    let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "1")]).await else { return };
+    let (_, imds) = fleet.first_instance().await;
+    imds.set_lifecycle_state(Some("Warmed:Stopped"));
+    let started = fleet.agent_dir().join("agent-started");
+    let param = fleet.config_parameter();
+    let first = fleet.start_args(&param, &format!("touch {}", started.display()));
+    let mut child = fleet.boot(&imds, &first.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap_or_else(|e| panic!("{e}"));
+    let known_hosts = fleet.agent_dir().join("home/.ssh/known_hosts");
+    wait_until("the pool instance to prepare itself", || known_hosts.exists()).await;
+    // AWS stops the instance.
+    let _ = child.kill();
+    let _ = output(child).await;
+    assert!(!fleet.agent_dir().join("config.yaml").exists() && !started.exists(), "nothing agent-related before service");
+    // Started for service: the later-boot unit runs `boot start` with the saved parameter.
+    imds.set_lifecycle_state(Some("InService"));
+    let later: Vec<String> = first.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, a)| a.clone()).collect();
+    assert_eq!(later[0], "start");
+    let (code, log) = fleet.run_boot(&imds, &later).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(started.exists() && fleet.agent_dir().join("config.yaml").exists(), "{log}");
+    assert!(log.contains(&param), "the saved parameter was used: {log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_agent_that_ran_its_job_leaves_the_group_without_lowering_desired() {
     let Some(fleet) = fleet(2, "0").await else { return };
