@@ -146,6 +146,9 @@ pub async fn deploy<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, inp
             ui.progress(&note);
         }
     }
+    if let Some(d) = &current {
+        remove_warm_pool_first(cloud, ui, stack, d, &template).await?;
+    }
     let change = Change { operation: "deploy", stack, template: &template, params: &params, current: current.as_ref() };
     let applied = apply(cloud, ui, change, |cs| {
         let risks = change::risky(cs);
@@ -161,6 +164,31 @@ pub async fn deploy<C: Cloud, U: Ui>(cloud: &C, ui: &mut U, config: &Config, inp
             agents_need_rotate: !created && change::changes_what_agents_boot_with(&change_set),
         },
     })
+}
+
+/// A deploy that removes the warm pool deletes it first, once confirmed: the group goes back to a
+/// mixed instances policy in the same update, which AWS has refused while a pool exists, and
+/// CloudFormation updates the group before it deletes the pool. Only prepared, idle instances go.
+async fn remove_warm_pool_first<C: Cloud, U: Ui>(
+    cloud: &C,
+    ui: &mut U,
+    stack: &str,
+    current: &Deployed,
+    template: &Value,
+) -> Result<(), Error> {
+    let has_pool = |t: &Value| t["Resources"].get(ids::WARM_POOL).is_some();
+    if !current.template.as_ref().is_some_and(has_pool) || has_pool(template) {
+        return Ok(());
+    }
+    let Some(group) = cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await? else { return Ok(()) };
+    let question =
+        format!("this deploy removes the warm pool of group {group}: delete the pool and its instances (no agent runs on them) first?");
+    if !ui.confirm(&question)? {
+        return Err(Error::Cancelled("deploy cancelled; nothing changed".into()));
+    }
+    cloud.delete_warm_pool(&group).await?;
+    ui.progress(&format!("deleted the warm pool of group {group} with its instances"));
+    Ok(())
 }
 
 /// What a deploy that shrinks the group means for its agents, if it does.

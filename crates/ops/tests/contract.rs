@@ -286,3 +286,42 @@ async fn destroy_force_abandons_the_drain_instead_of_waiting() {
     assert!(ui.questions.iter().any(|q| q.contains("--force: their lifecycle actions are completed with ABANDON")), "{:?}", ui.questions);
     assert_eq!(cloud.completed_actions(), vec![("i-busy1".to_string(), "ABANDON"), ("i-busy2".to_string(), "ABANDON")]);
 }
+
+/// Removing the warm pool: deploy asks, deletes the pool first (AWS has refused to give a group
+/// with a pool its mixed instances policy back), then updates the stack; declined, nothing changes.
+#[tokio::test]
+async fn a_deploy_that_removes_the_warm_pool_deletes_it_first_once_confirmed() {
+    let (cloud, yes) = (FakeCloud::new(), &mut ScriptedUi::answering(true));
+    bootstrap(&cloud, yes).await.unwrap_or_else(|e| panic!("{e}"));
+    let pooled = config("pooled", "2");
+    cloud.store_token("pooled-token").await;
+    assert!(matches!(deploy(&cloud, yes, &pooled, &inputs()).await, Ok(Deployment::Done { created: true, .. })));
+    let group = cloud.physical_id("pooled", ids::AUTO_SCALING_GROUP).await.ok().flatten().unwrap_or_default();
+    let contents = json!({
+        "SEMAPHORE_AGENT_STACK_NAME": "pooled",
+        "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": "pooled-token",
+        "SEMAPHORE_ORGANIZATION": "test",
+        "SEMAPHORE_AGENT_AMI": "ami-0123456789abcdef0",
+        "SEMAPHORE_AGENT_VOLUME_NAME": "/dev/sda1",
+        "SEMAPHORE_AGENT_VOLUME_SIZE": "16",
+        "SEMAPHORE_AGENT_ASG_MAX_SIZE": "2",
+    })
+    .to_string();
+    let raw =
+        RawConfig::from_sources(Some(ConfigFile { path: "config.json", contents: &contents }), std::iter::empty::<(String, String)>());
+    let unpooled = Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let no = &mut ScriptedUi::answering(false);
+    assert_eq!(deploy(&cloud, no, &unpooled, &inputs()).await, Err(Error::Cancelled("deploy cancelled; nothing changed".into())));
+    assert!(no.questions.iter().any(|q| q.contains("removes the warm pool")), "{:?}", no.questions);
+    assert!(cloud.warm_pools_deleted().is_empty(), "declined: the pool stays");
+    let yes = &mut ScriptedUi::answering(true);
+    assert!(matches!(deploy(&cloud, yes, &unpooled, &inputs()).await, Ok(Deployment::Done { created: false, .. })));
+    assert_eq!(cloud.warm_pools_deleted(), vec![group.clone()]);
+    let deleted = yes.lines.iter().position(|l| l == &format!("deleted the warm pool of group {group} with its instances"));
+    let updating = yes.lines.iter().position(|l| l == "updating stack pooled:");
+    assert!(deleted.is_some() && deleted < updating, "the pool goes before the change set: {:?}", yes.lines);
+    // Nothing to remove any more: no question about it.
+    let again = &mut ScriptedUi::answering(true);
+    assert_eq!(deploy(&cloud, again, &unpooled, &inputs()).await, Ok(Deployment::UpToDate));
+    assert!(again.questions.is_empty());
+}
