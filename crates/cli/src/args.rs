@@ -188,6 +188,10 @@ pub struct SimulateArgs {
     /// Seconds from launch to a registered agent (default by OS: Linux 50, Windows 240, macOS 900).
     #[arg(long, value_name = "SECONDS")]
     pub launch_delay: Option<f64>,
+    /// Seconds from the group starting a warm pool instance to a registered agent (default by OS and
+    /// pool state: Linux 20 stopped or hibernated, Windows 40, running 5).
+    #[arg(long, value_name = "SECONDS")]
+    pub pool_start_delay: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use agent_stack_config::Config;
+use agent_stack_config::{Config, WarmPoolState};
 use agent_stack_scaler::ScalingPolicy;
 use agent_stack_sim::{compare, plot, Contender, FleetModel, Run, Summary, Synthetic, Trace, PLOT_POINTS};
 use serde_json::json;
@@ -23,6 +23,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let studied = args.policy;
     let price = non_negative("--price-per-hour", args.price_per_hour, 1e6)?;
     let launch_delay = non_negative("--launch-delay", args.launch_delay, 86_400.0)?;
+    let pool_start_delay = non_negative("--pool-start-delay", args.pool_start_delay, 86_400.0)?;
     let config = load_valid(&args.config)?;
     let (trace, trace_name) = match source {
         Source::File(path) => (read_trace(path)?, path.display().to_string()),
@@ -44,11 +45,12 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     if !config.dynamic_scaling {
         eprintln!("note: dynamic scaling is off in this configuration; the results show what each policy would do if it were on");
     }
-    if let Some(pool) = config.asg.warm_pool {
-        eprintln!(
-            "note: the model does not include the warm pool yet ({} instances): every launch below is a cold launch, so waits are the upper bound",
-            pool.size
-        );
+    match (pool_start_delay, model.warm_pool.as_mut()) {
+        (Some(s), Some(pool)) => pool.start_delay_ms = (s * 1000.0).round() as u64,
+        (Some(_), None) => {
+            eprintln!("note: --pool-start-delay has no effect: this configuration has no warm pool (SEMAPHORE_AGENT_WARM_POOL_SIZE)")
+        }
+        (None, _) => {}
     }
 
     let deployed = Contender::Deployable(deployed_policy(&config));
@@ -80,7 +82,11 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let summaries: Vec<&Summary> = results.iter().map(|(s, _)| s).collect();
     match args.output {
         Output::Json => print_json(&trace, &summaries, deployed),
-        Output::Text => print_text(&config, &model, &trace, &trace_name, &summaries, deployed),
+        Output::Text => {
+            print_text(&config, &model, &trace, &trace_name, &summaries, deployed);
+            print_lifetime(&summaries, deployed);
+            print_pool(&model, &summaries, deployed);
+        }
     }
     Ok(())
 }
@@ -160,8 +166,12 @@ fn print_text(config: &Config, model: &FleetModel, trace: &Trace, trace_name: &s
         0 => String::new(),
         ms => format!(", max instance lifetime {} s", ms / 1000),
     };
+    let pool = match model.warm_pool {
+        None => String::new(),
+        Some(p) => format!(", warm pool {} {} (start {} s)", p.size, p.state, p.start_delay_ms as f64 / 1000.0),
+    };
     println!(
-        "fleet: {} {} {}, min {} max {}, launch delay {} s, idle timeout {idle}, agents {after_job}{lifetime}, {} USD/h",
+        "fleet: {} {} {}, min {} max {}, launch delay {} s, idle timeout {idle}, agents {after_job}{lifetime}{pool}, {} USD/h",
         config.stack_name,
         config.os,
         config.instance_type,
@@ -187,7 +197,42 @@ fn print_text(config: &Config, model: &FleetModel, trace: &Trace, trace_name: &s
     }
     println!();
     println!("* the policy this stack runs. clairvoyant knows when jobs will arrive (not deployable): a bound on waits.");
-    print_lifetime(summaries, deployed);
+}
+
+/// What the warm pool did under each policy, and what it cost (included in the main table's cost).
+fn print_pool(model: &FleetModel, summaries: &[&Summary], deployed: Contender) {
+    let Some(pool) = model.warm_pool else { return };
+    let waiting = match pool.state {
+        WarmPoolState::Running => format!("at {} USD/h", model.price_per_hour),
+        _ => format!("{} GiB of EBS each at {} USD per GiB-month", pool.volume_gib, pool.volume_usd_per_gib_month),
+    };
+    println!();
+    println!(
+        "warm pool: {} {} instances, started in {} s; waiting {waiting}, refills at {} USD/h:",
+        pool.size,
+        pool.state,
+        pool.start_delay_ms as f64 / 1000.0,
+        model.price_per_hour
+    );
+    println!(
+        "{:<18} {:>10} {:>13} {:>16} {:>15} {:>9}",
+        "policy", "from pool", "cold launches", "waiting inst-min", "refill inst-min", "pool USD"
+    );
+    for s in summaries {
+        let Some(p) = s.pool else { continue };
+        let mark = if s.name == deployed.name() { " *" } else { "" };
+        println!(
+            "{:<18} {:>10} {:>13} {:>16.1} {:>15.1} {:>9.2}",
+            format!("{}{mark}", s.name),
+            p.starts_from_pool,
+            p.cold_launches,
+            p.waiting_instance_minutes,
+            p.refill_instance_minutes,
+            p.cost
+        );
+    }
+    println!();
+    println!("The cost column above includes the pool; instance-min counts the group's instances only.");
 }
 
 /// Jobs killed at the maximum instance lifetime with and without the termination hook, and what the drain costs.

@@ -6,7 +6,7 @@ mod common;
 use common::{bin, run};
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../examples/{name}.json"))
@@ -161,7 +161,7 @@ fn a_recorded_trace_and_a_plot() {
 #[test]
 fn bad_input_exits_2_naming_the_flag_or_line() {
     let bad_rows = temp_file("bad.csv", "queued_at,duration_s\n2026-01-05T09:00:00Z,300\nnoon,300\n2026-01-05T09:00:00Z,-1\n");
-    let cases: [(&[&str], &[&str]); 8] = [
+    let cases: [(&[&str], &[&str]); 9] = [
         (&["--synthetic", "steady", "--trace", "x.csv"], &["--trace", "--synthetic"]),
         (&[], &["--trace", "--synthetic"]),
         (&["--synthetic", "weekly"], &["--synthetic", "weekly", "steady, bursty or workday"]),
@@ -170,6 +170,7 @@ fn bad_input_exits_2_naming_the_flag_or_line() {
         (&["--trace", "/nonexistent/jobs.csv"], &["cannot read --trace /nonexistent/jobs.csv"]),
         (&["--synthetic", "steady", "--price-per-hour=-1"], &["--price-per-hour -1 is out of range"]),
         (&["--synthetic", "steady", "--launch-delay", "NaN"], &["--launch-delay"]),
+        (&["--synthetic", "steady", "--pool-start-delay=-5"], &["--pool-start-delay -5 is out of range"]),
     ];
     for (args, needles) in cases {
         let (code, out, err) = simulate(args);
@@ -193,8 +194,48 @@ fn every_example_simulates() {
     for name in ["linux", "linux-spot-arm64", "linux-warm-pool", "windows", "macos", "static"] {
         let (code, out, err) = run(bin().args(["simulate", "--synthetic", "workday", "--output", "json", "--config"]).arg(example(name)));
         assert_eq!(code, 0, "{name}: {err}");
-        // Nothing in the config is dropped silently: the model says what it leaves out.
-        assert_eq!(err.contains("does not include the warm pool yet"), name == "linux-warm-pool", "{name}: {err}");
-        assert!(json(&out)["policies"].as_array().is_some_and(|a| a.len() == 3), "{name}: {out}");
+        assert!(!err.contains("warm pool"), "{name}: {err}");
+        let policies = json(&out)["policies"].as_array().cloned().unwrap_or_default();
+        assert_eq!(policies.len(), 3, "{name}: {out}");
+        // The warm pool is modelled: its figures are reported for the example that has one, only.
+        for p in &policies {
+            let pool = &p["pool"];
+            if name != "linux-warm-pool" {
+                assert!(p.get("pool").is_none(), "{name}: {p}");
+                continue;
+            }
+            assert_eq!((&pool["size"], &pool["state"], &pool["start_delay_s"]), (&json!(3), &json!("Stopped"), &json!(20.0)), "{p}");
+            assert!(pool["starts_from_pool"].as_u64().is_some_and(|n| n > 0), "{p}");
+            let (total, pool_cost) = (p["cost"].as_f64().unwrap_or(0.0), pool["cost"].as_f64().unwrap_or(-1.0));
+            assert!(pool_cost > 0.0 && total > pool_cost, "the pool's cost is part of the total: {p}");
+        }
     }
+}
+
+#[test]
+fn a_warm_pool_shortens_waits_and_its_start_delay_can_be_set() {
+    // The example without its pool: a state without a size is a configuration error.
+    let mut config = json(&std::fs::read_to_string(example("linux-warm-pool")).unwrap_or_else(|e| panic!("{e}")));
+    for key in ["SEMAPHORE_AGENT_WARM_POOL_SIZE", "SEMAPHORE_AGENT_WARM_POOL_STATE"] {
+        config.as_object_mut().map(|o| o.remove(key));
+    }
+    let no_pool = temp_file("no-pool.json", &config.to_string());
+    let pool = |config: PathBuf, args: &[&str]| {
+        let (code, out, err) = run(bin()
+            .args(["simulate", "--synthetic", "steady", "--policy", "agent-aws-stack", "--config"])
+            .arg(config)
+            .env("SEMAPHORE_AGENT_ASG_MAX_SIZE", "100")
+            .args(args));
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let p95 = |out: &str| json(out)["policies"][0]["wait_p95_s"].as_f64().unwrap_or(0.0);
+    let cold = pool(no_pool, &["--output", "json"]);
+    let warm = pool(example("linux-warm-pool"), &["--output", "json"]);
+    assert!(json(&cold)["policies"][0].get("pool").is_none(), "{cold}");
+    assert!(p95(&warm) < p95(&cold), "{warm} {cold}");
+    let hot = pool(example("linux-warm-pool"), &["--output", "json", "--pool-start-delay", "5"]);
+    assert_eq!(json(&hot)["policies"][0]["pool"]["start_delay_s"], 5.0, "{hot}");
+    let text = pool(example("linux-warm-pool"), &[]);
+    assert!(text.contains("warm pool 3 Stopped (start 20 s)") && text.contains("waiting inst-min") && text.contains("pool USD"), "{text}");
 }

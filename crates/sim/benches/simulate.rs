@@ -21,7 +21,7 @@ fn main() {
             let t = Instant::now();
             let mut policy = c.instantiate(trace, &model);
             let run = simulate(trace, &model, policy.as_mut(), 1, 1_500);
-            let s = run.summary(c.name(), model.price_per_hour);
+            let s = run.summary(c.name(), &model);
             println!(
                 "  {:<16} {:>6.2} s  (p95 wait {:.1} s, {:.0} instance-min)",
                 c.name(),

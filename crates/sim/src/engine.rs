@@ -14,6 +14,10 @@
 //!   replacement (desired unchanged). Without a hook (agent-aws-stack) the instance goes at once and a
 //!   running job is killed; with agent-stack's termination hook a busy agent drains: it finishes its job,
 //!   no longer counted toward desired, and the instance goes after;
+//! - warm pool: it starts with `size` prepared instances; a launch takes a ready one if there is one,
+//!   which registers `start_delay_ms` later, and the pool refills behind it by a cold launch, ready
+//!   `launch_delay_ms` later (boot and preparation). Pool instances are invisible to the scaler, and
+//!   never return to the pool;
 //! - the run ends when the last job is done plus launch delay + idle timeout (time to scale in).
 //!
 //! Events at the same millisecond run in a fixed order: job finishes, registrations, idle timeouts,
@@ -48,6 +52,8 @@ const STALL_MS: u64 = 24 * 3600 * 1000;
 enum EventKind {
     Finish,
     Register,
+    /// A refill has finished its preparation and waits in the pool.
+    PoolReady,
     IdleTimeout,
     Lifetime,
     Arrival,
@@ -118,6 +124,17 @@ struct Engine<'a> {
     series: Series,
     now: u64,
     last_progress: u64,
+    pool: Pool,
+}
+
+/// The warm pool's instances by state; their time is counted as it passes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pool {
+    ready: u64,
+    /// Refills launched and preparing.
+    warming: u64,
+    /// Until when `ready` and `warming` are counted into the accounts.
+    counted_to: u64,
 }
 
 impl<'a> Engine<'a> {
@@ -146,6 +163,7 @@ impl<'a> Engine<'a> {
             series: Series::new(span, m.tick_ms.max(1), points),
             now: 0,
             last_progress: 0,
+            pool: Pool { ready: m.warm_pool.map_or(0, |p| u64::from(p.size)), ..Pool::default() },
         };
         for _ in 0..e.desired.max(0) {
             let i = e.add_instance(0);
@@ -196,6 +214,12 @@ impl<'a> Engine<'a> {
                 EventKind::Register => {
                     self.heap.pop();
                     self.register(i, t);
+                }
+                EventKind::PoolReady => {
+                    self.heap.pop();
+                    self.count_pool(t);
+                    self.pool.warming -= 1;
+                    self.pool.ready += 1;
                 }
                 EventKind::IdleTimeout => {
                     self.heap.pop();
@@ -261,15 +285,38 @@ impl<'a> Engine<'a> {
             .record(t, Sample { t_ms: t, queued: self.queue.len() as i64, desired: self.desired, in_service, pending: self.pending });
     }
 
-    /// The group launches instances until it has as many as desired.
+    /// The group launches instances until it has as many as desired, from its warm pool first.
     fn reconcile(&mut self, t: u64) {
         while self.pending + self.in_service() < self.desired {
+            let delay = self.take_from_pool(t).unwrap_or(self.m.launch_delay_ms);
             let i = self.add_instance(t);
             self.pending += 1;
             self.acct.launches += 1;
-            self.push(t.saturating_add(self.m.launch_delay_ms), EventKind::Register, i);
+            self.push(t.saturating_add(delay), EventKind::Register, i);
         }
         self.acct.peak = self.acct.peak.max(self.pending + self.in_service());
+    }
+
+    /// Takes a ready pool instance, if any, and launches its refill; returns the instance's start delay.
+    fn take_from_pool(&mut self, t: u64) -> Option<u64> {
+        let pool = self.m.warm_pool?;
+        if self.pool.ready == 0 {
+            return None;
+        }
+        self.count_pool(t);
+        self.pool.ready -= 1;
+        self.pool.warming += 1;
+        self.acct.pool_starts += 1;
+        self.push(t.saturating_add(self.m.launch_delay_ms), EventKind::PoolReady, 0);
+        Some(pool.start_delay_ms)
+    }
+
+    /// Counts the pool's instance time up to `t`.
+    fn count_pool(&mut self, t: u64) {
+        let dt = u128::from(t - self.pool.counted_to);
+        self.acct.pool_waiting_ms += u128::from(self.pool.ready) * dt;
+        self.acct.pool_refill_ms += u128::from(self.pool.warming) * dt;
+        self.pool.counted_to = t;
     }
 
     fn add_instance(&mut self, t: u64) -> u32 {
@@ -287,7 +334,7 @@ impl<'a> Engine<'a> {
             return;
         }
         self.pending -= 1;
-        self.acct.boot_ms += self.m.launch_delay_ms;
+        self.acct.boot_ms += t - self.instances[i as usize].launched;
         self.become_idle(i, t);
         self.dispatch(t);
     }
@@ -411,6 +458,7 @@ impl<'a> Engine<'a> {
     /// Closes the books at the end of the run.
     fn finish(mut self) -> Run {
         let end = self.now;
+        self.count_pool(end);
         for inst in &self.instances {
             match inst.state {
                 State::Gone => {}

@@ -16,9 +16,11 @@ mod trace;
 
 pub use engine::{simulate, Policy};
 pub use error::{RowError, TraceError};
-pub use model::{AtLifetime, FleetModel};
+pub use model::{
+    default_pool_start_delay_ms, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
+};
 pub use policy::{Clairvoyant, Contender};
-pub use run::{percentile, Accounts, LifetimeSummary, Run, Sample, Summary};
+pub use run::{percentile, Accounts, LifetimeSummary, PoolSummary, Run, Sample, Summary};
 pub use svg::plot;
 pub use synth::{Synthetic, START_MS};
 pub use trace::{parse_time, Job, Trace, MAX_DURATION_S};
@@ -34,7 +36,7 @@ pub fn compare(trace: &Trace, model: &FleetModel, contenders: &[Contender], seed
         .iter()
         .map(|c| {
             let run = run_one(trace, model, *c, seed, points);
-            let mut summary = run.summary(c.name(), model.price_per_hour);
+            let mut summary = run.summary(c.name(), model);
             if model.max_instance_lifetime_ms > 0 {
                 let other = run_one(trace, &FleetModel { at_lifetime: model.at_lifetime.other(), ..*model }, *c, seed, 0);
                 let (drain, at_once) = match model.at_lifetime {

@@ -1,7 +1,7 @@
 //! The simulated fleet's settings: the stack's configuration plus the timing facts it cannot state
 //! (how long an instance takes from launch to a registered agent, what an instance-hour costs).
 
-use agent_stack_config::{Config, OperatingSystem, Overprovision, OverprovisionStrategy};
+use agent_stack_config::{Config, OperatingSystem, Overprovision, OverprovisionStrategy, VolumeType, WarmPoolState};
 use agent_stack_scaler::policies::default_launch_delay_ms;
 use agent_stack_scaler::schedule::TICK_INTERVAL_MS;
 
@@ -29,6 +29,74 @@ pub struct FleetModel {
     pub max_instance_lifetime_ms: u64,
     /// What that replacement does to an instance running a job.
     pub at_lifetime: AtLifetime,
+    /// The group's warm pool, if it has one.
+    pub warm_pool: Option<PoolModel>,
+}
+
+/// A warm pool of fixed size: prepared instances the group starts instead of launching new ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolModel {
+    /// Instances in the pool, ready or being prepared.
+    pub size: u32,
+    pub state: WarmPoolState,
+    /// From the group taking a ready pool instance to its agent registering.
+    pub start_delay_ms: u64,
+    /// Root volume of each instance, billed while it waits stopped or hibernated.
+    pub volume_gib: u32,
+    /// EBS price of that volume, USD per GiB-month.
+    pub volume_usd_per_gib_month: f64,
+}
+
+/// Root volume size assumed when the configuration does not set one (the stack's image).
+pub const DEFAULT_VOLUME_GIB: u32 = 64;
+/// gp3 in US East (N. Virginia), USD per GB-month (AWS's EBS price list); gp2 is 0.10.
+pub const GP3_USD_PER_GIB_MONTH: f64 = 0.08;
+const GP2_USD_PER_GIB_MONTH: f64 = 0.10;
+/// AWS bills EBS per GB-month of 730 hours.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// From the group taking a ready pool instance to its agent registering (docs/simulate.md, "Warm pool").
+///
+/// A pool instance has booted and run its preparation before it waits, so starting it skips the cold
+/// launch's first boot: a stopped or hibernated one boots again (15–21 s on Linux, under 40 s on
+/// Windows, public measurements) and starts its agent; a running one only starts and registers its agent.
+pub fn default_pool_start_delay_ms(os: OperatingSystem, state: WarmPoolState) -> u64 {
+    match (state, os) {
+        (WarmPoolState::Running, _) => 5_000,
+        (_, OperatingSystem::Windows) => 40_000,
+        // AWS has no warm pools for Mac instances (the config refuses one): a start is a launch.
+        (_, OperatingSystem::MacOs) => default_launch_delay_ms(os),
+        _ => 20_000,
+    }
+}
+
+impl PoolModel {
+    /// The pool as configured, with the OS's start delay and the root volume's size and price.
+    pub fn from_config(config: &Config) -> Option<PoolModel> {
+        let pool = config.asg.warm_pool?;
+        let volume = config.root_volume.as_ref().and_then(|r| r.settings.as_ref());
+        Some(PoolModel {
+            size: pool.size,
+            state: pool.state,
+            start_delay_ms: default_pool_start_delay_ms(config.os, pool.state),
+            volume_gib: volume.map_or(DEFAULT_VOLUME_GIB, |v| v.size_gib),
+            volume_usd_per_gib_month: match volume.map(|v| v.volume_type) {
+                Some(VolumeType::Gp2) => GP2_USD_PER_GIB_MONTH,
+                _ => GP3_USD_PER_GIB_MONTH,
+            },
+        })
+    }
+
+    /// USD per hour of one instance waiting in the pool: its volume when stopped or hibernated (the
+    /// hibernated memory lives on that volume, sized for it), the full instance price when running.
+    pub fn waiting_per_hour(&self, instance_per_hour: f64) -> f64 {
+        match self.state {
+            WarmPoolState::Running => instance_per_hour,
+            WarmPoolState::Stopped | WarmPoolState::Hibernated => {
+                f64::from(self.volume_gib) * self.volume_usd_per_gib_month / HOURS_PER_MONTH
+            }
+        }
+    }
 }
 
 /// How the group's termination at the maximum instance lifetime meets a busy agent.
@@ -66,12 +134,13 @@ impl FleetModel {
             price_per_hour: price.unwrap_or(price::FALLBACK_PER_HOUR),
             max_instance_lifetime_ms: u64::from(config.asg.max_instance_lifetime.unwrap_or(0)) * 1000,
             at_lifetime: AtLifetime::Drain,
+            warm_pool: PoolModel::from_config(config),
         };
         (model, price)
     }
 
-    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout)
-    /// and no maximum instance lifetime.
+    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout),
+    /// no maximum instance lifetime and no warm pool.
     pub fn linux(min: u32, max: u32) -> FleetModel {
         FleetModel {
             launch_delay_ms: default_launch_delay_ms(OperatingSystem::UbuntuNoble),
@@ -85,6 +154,7 @@ impl FleetModel {
             price_per_hour: price::FALLBACK_PER_HOUR,
             max_instance_lifetime_ms: 0,
             at_lifetime: AtLifetime::Drain,
+            warm_pool: None,
         }
     }
 }

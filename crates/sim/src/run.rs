@@ -1,6 +1,9 @@
 //! What one simulated run produced, and its summary: waits, instance time, cost.
 
+use agent_stack_config::WarmPoolState;
 use serde::Serialize;
+
+use crate::model::{FleetModel, PoolModel};
 
 /// Instance time and counts over a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -34,6 +37,12 @@ pub struct Accounts {
     pub ticks: u64,
     /// Ticks that found jobs queued and the group at its maximum.
     pub ticks_at_max: u64,
+    /// Launches that started a warm pool instance (of `launches`).
+    pub pool_starts: u64,
+    /// Warm pool instances waiting, ready (instance-ms).
+    pub pool_waiting_ms: u128,
+    /// Warm pool refills from their launch to ready: booting and preparing, at the instance price.
+    pub pool_refill_ms: u128,
 }
 
 /// The fleet at one moment (maxima over a plotting bucket).
@@ -106,7 +115,9 @@ pub struct Summary {
     pub wait_p95_s: f64,
     pub wait_max_s: f64,
     pub wait_mean_s: f64,
+    /// Instances in the group (not those waiting in a warm pool).
     pub instance_minutes: f64,
+    /// The group's instances, plus the warm pool's when there is one.
     pub cost: f64,
     /// Share of registered-agent time without a job.
     pub idle_fraction: f64,
@@ -117,6 +128,48 @@ pub struct Summary {
     /// Set when the group has a maximum instance lifetime.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<LifetimeSummary>,
+    /// Set when the group has a warm pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolSummary>,
+}
+
+/// What a warm pool did in one policy's run, and what it cost.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PoolSummary {
+    pub size: u32,
+    pub state: WarmPoolState,
+    /// From the group taking a pool instance to its agent registering.
+    pub start_delay_s: f64,
+    /// Launches that started a pool instance, and those that found the pool empty.
+    pub starts_from_pool: u64,
+    pub cold_launches: u64,
+    /// Pool instances waiting, ready (billed at the state's rate).
+    pub waiting_instance_minutes: f64,
+    /// Refills from launch to ready (billed at the instance price).
+    pub refill_instance_minutes: f64,
+    /// Both, USD; included in the summary's `cost`.
+    pub cost: f64,
+}
+
+impl PoolSummary {
+    pub fn new(a: &Accounts, pool: &PoolModel, price_per_hour: f64) -> PoolSummary {
+        PoolSummary {
+            size: pool.size,
+            state: pool.state,
+            start_delay_s: seconds(pool.start_delay_ms),
+            starts_from_pool: a.pool_starts,
+            cold_launches: a.launches - a.pool_starts,
+            waiting_instance_minutes: round(a.pool_waiting_ms as f64 / 60_000.0, 10.0),
+            refill_instance_minutes: round(a.pool_refill_ms as f64 / 60_000.0, 10.0),
+            cost: round(pool_usd(a, pool, price_per_hour), 100.0),
+        }
+    }
+}
+
+/// The warm pool's cost over a run, unrounded: waiting time at the state's rate, refills at the instance price.
+fn pool_usd(a: &Accounts, pool: &PoolModel, price_per_hour: f64) -> f64 {
+    let hours = |ms: u128| ms as f64 / 3_600_000.0;
+    hours(a.pool_waiting_ms) * pool.waiting_per_hour(price_per_hour) + hours(a.pool_refill_ms) * price_per_hour
 }
 
 /// What a maximum instance lifetime does to one policy's run, with agent-stack's termination hook
@@ -152,12 +205,15 @@ impl LifetimeSummary {
 }
 
 impl Run {
-    pub fn summary(&self, name: &str, price_per_hour: f64) -> Summary {
+    /// The run's figures under `model`'s prices (its warm pool's included).
+    pub fn summary(&self, name: &str, model: &FleetModel) -> Summary {
+        let price_per_hour = model.price_per_hour;
         let mut waits = self.waits_ms.clone();
         waits.sort_unstable();
         let a = &self.accounts;
         let minutes = a.instance_ms as f64 / 60_000.0;
         let registered = (a.instance_ms as f64 - a.boot_ms as f64).max(0.0);
+        let pool_cost = model.warm_pool.map_or(0.0, |p| pool_usd(a, &p, price_per_hour));
         let mean = if waits.is_empty() { 0.0 } else { waits.iter().map(|w| *w as f64).sum::<f64>() / waits.len() as f64 };
         Summary {
             name: name.to_string(),
@@ -168,12 +224,13 @@ impl Run {
             wait_max_s: seconds(waits.last().copied().unwrap_or(0)),
             wait_mean_s: round(mean / 1000.0, 1000.0),
             instance_minutes: round(minutes, 10.0),
-            cost: round(minutes / 60.0 * price_per_hour, 100.0),
+            cost: round(minutes / 60.0 * price_per_hour + pool_cost, 100.0),
             idle_fraction: if registered > 0.0 { round(a.idle_ms as f64 / registered, 1000.0) } else { 0.0 },
             launches: a.launches,
             peak_instances: a.peak,
             at_max_fraction: if a.ticks > 0 { round(a.ticks_at_max as f64 / a.ticks as f64, 1000.0) } else { 0.0 },
             lifetime: None,
+            pool: model.warm_pool.map(|p| PoolSummary::new(a, &p, price_per_hour)),
         }
     }
 }

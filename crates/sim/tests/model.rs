@@ -1,9 +1,14 @@
 //! The fleet model: named cases of agent-aws-stack's behaviour and of the maximum instance lifetime
 //! with and without the termination hook, and properties over random traces, settings and policies
-//! (no job lost unless killed at a lifetime, no negative counts, capacity never above max).
+//! (no job lost unless killed at a lifetime, no negative counts, capacity never above max), and the
+//! warm pool: starts, refills and its cost.
 
+use agent_stack_config::{OperatingSystem, WarmPoolState};
 use agent_stack_scaler::{Decision, Observation, Reason, ScalingPolicy};
-use agent_stack_sim::{compare, simulate, AtLifetime, Contender, FleetModel, Job, LifetimeSummary, Run, Trace};
+use agent_stack_sim::{
+    compare, default_pool_start_delay_ms, simulate, Accounts, AtLifetime, Contender, FleetModel, Job, LifetimeSummary, PoolModel,
+    PoolSummary, Run, Trace,
+};
 use proptest::prelude::*;
 
 const T0: u64 = 1_767_571_200_000;
@@ -198,10 +203,116 @@ fn deterministic_for_a_seed() {
     assert_eq!(a, b);
 }
 
+/// A Linux fleet (min 0, max 5) with a warm pool of `size` in `state`, starting in `start_s`.
+fn pooled(size: u32, state: WarmPoolState, start_s: u64) -> FleetModel {
+    let pool = PoolModel { size, state, start_delay_ms: start_s * 1000, volume_gib: 100, volume_usd_per_gib_month: 0.08 };
+    FleetModel { warm_pool: Some(pool), ..FleetModel::linux(0, 5) }
+}
+
+#[test]
+fn a_job_at_an_empty_fleet_waits_the_pool_start_delay_and_the_pool_refills() {
+    let t = trace(&[(0, 60)]);
+    let r = run(&t, &pooled(1, WarmPoolState::Stopped, 20), AWS);
+    assert_eq!(r.waits_ms, vec![20_000], "the pool instance registers 20 s after the tick that launched it");
+    // 0 s: taken, refill launched (ready at 50 s). 20–80 s: the job. 80 s: its replacement takes the
+    // refill (registers at 100 s, idles out at 400 s), the second refill is ready at 130 s. End: 80 + 50 + 300 + 2.
+    let a = r.accounts;
+    assert_eq!(r.end_ms, 432_000);
+    assert_eq!((a.launches, a.pool_starts, a.replaced, a.scaled_in), (2, 2, 1, 1), "{a:?}");
+    assert_eq!((a.instance_ms, a.boot_ms), (80_000 + 320_000, 40_000), "two 20 s starts, not 50 s launches");
+    assert_eq!((a.pool_refill_ms, a.pool_waiting_ms), (2 * 50_000, (80 - 50 + 432 - 130) * 1000));
+    // Without the pool the same job waits a cold launch.
+    let cold = run(&t, &FleetModel::linux(0, 5), AWS);
+    assert!((50_000..=52_000).contains(&cold.waits_ms[0]), "{:?}", cold.waits_ms);
+}
+
+#[test]
+fn an_empty_pool_launches_cold() {
+    let r = run(&trace(&[(0, 60), (0, 60)]), &pooled(1, WarmPoolState::Stopped, 20), AWS);
+    assert_eq!(r.waits_ms, vec![20_000, 50_000], "one from the pool, one cold");
+    let (summary, _) = compare(&trace(&[(0, 60), (0, 60)]), &pooled(1, WarmPoolState::Stopped, 20), &[AWS], 1, 0).remove(0);
+    let pool = summary.pool.unwrap_or_else(|| panic!("no pool figures"));
+    assert_eq!((pool.starts_from_pool, pool.cold_launches), (r.accounts.pool_starts, r.accounts.launches - r.accounts.pool_starts));
+    // 0 s: one taken (refill ready at 50 s), one cold. 80 s: the first job's replacement takes the refill;
+    // 110 s: the second's finds the next refill still preparing (until 130 s) and launches cold.
+    assert_eq!((pool.starts_from_pool, pool.cold_launches), (2, 2));
+}
+
+#[test]
+fn a_running_pool_costs_the_instance_price() {
+    // 36 USD/h: one cent per instance-second. Start 5 s: the job runs 5–65 s, its replacement is taken
+    // at 65 s (registers at 70 s, idles out at 370 s); refills ready at 50 s and 115 s; end 65 + 50 + 300 + 2.
+    let model = FleetModel { price_per_hour: 36.0, ..pooled(1, WarmPoolState::Running, 5) };
+    let (summary, run) = compare(&trace(&[(0, 60)]), &model, &[AWS], 1, 0).remove(0);
+    assert_eq!((run.end_ms, run.accounts.instance_ms), (417_000, 370_000));
+    let want = PoolSummary {
+        size: 1,
+        state: WarmPoolState::Running,
+        start_delay_s: 5.0,
+        starts_from_pool: 2,
+        cold_launches: 0,
+        waiting_instance_minutes: 5.3,
+        refill_instance_minutes: 1.7,
+        cost: 4.17,
+    };
+    assert_eq!(summary.pool, Some(want), "317 s waiting and 100 s refilling, at the full price");
+    assert_eq!((summary.instance_minutes, summary.cost), (6.2, 7.87), "the group's 3.70 plus the pool's 4.17");
+    // Without a pool there are no pool figures.
+    assert_eq!(compare(&trace(&[(0, 60)]), &FleetModel::linux(0, 5), &[AWS], 1, 0)[0].0.pool, None);
+}
+
+#[test]
+fn a_stopped_or_hibernated_pool_costs_its_volumes() {
+    // Two instances waiting a 730-hour month on 100 GiB at 0.08 USD per GiB-month: 16 USD; two hours of
+    // refills at 0.5 USD/h: 1 USD.
+    let month = 730 * 3_600_000u128;
+    let a = Accounts { launches: 4, pool_starts: 3, pool_waiting_ms: 2 * month, pool_refill_ms: 7_200_000, ..Accounts::default() };
+    for state in [WarmPoolState::Stopped, WarmPoolState::Hibernated] {
+        let pool = PoolModel { size: 2, state, start_delay_ms: 20_000, volume_gib: 100, volume_usd_per_gib_month: 0.08 };
+        let s = PoolSummary::new(&a, &pool, 0.5);
+        assert_eq!((s.cost, s.starts_from_pool, s.cold_launches), (17.0, 3, 1), "{state}");
+        assert_eq!((s.waiting_instance_minutes, s.refill_instance_minutes), (87_600.0, 120.0));
+    }
+    let running =
+        PoolModel { size: 2, state: WarmPoolState::Running, start_delay_ms: 5_000, volume_gib: 100, volume_usd_per_gib_month: 0.08 };
+    assert_eq!(PoolSummary::new(&a, &running, 0.5).cost, 731.0, "1,460 waiting hours at 0.5 USD/h, plus the refills");
+}
+
+#[test]
+fn pool_start_delays_by_os_and_state() {
+    use OperatingSystem::*;
+    use WarmPoolState::*;
+    let got: Vec<u64> = [
+        (UbuntuNoble, Stopped),
+        (UbuntuJammy, Hibernated),
+        (UbuntuNoble, Running),
+        (Windows, Stopped),
+        (Windows, Hibernated),
+        (Windows, Running),
+    ]
+    .into_iter()
+    .map(|(os, state)| default_pool_start_delay_ms(os, state))
+    .collect();
+    assert_eq!(got, [20_000, 20_000, 5_000, 40_000, 40_000, 5_000]);
+}
+
+fn any_pool() -> impl Strategy<Value = Option<PoolModel>> {
+    let state = prop_oneof![Just(WarmPoolState::Stopped), Just(WarmPoolState::Hibernated), Just(WarmPoolState::Running)];
+    prop::option::of((1..4u32, state, 0..60u64)).prop_map(|p| {
+        p.map(|(size, state, start_s)| PoolModel {
+            size,
+            state,
+            start_delay_ms: start_s * 1000,
+            volume_gib: 64,
+            volume_usd_per_gib_month: 0.08,
+        })
+    })
+}
+
 fn any_model() -> impl Strategy<Value = FleetModel> {
     let lifetime = (prop_oneof![Just(0u64), 200..3_600u64], prop_oneof![Just(AtLifetime::Drain), Just(AtLifetime::Terminate)]);
-    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>(), lifetime).prop_map(
-        |(min, extra, initial, delay_s, idle_s, after_job, (lifetime_s, at_lifetime))| FleetModel {
+    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>(), lifetime, any_pool()).prop_map(
+        |(min, extra, initial, delay_s, idle_s, after_job, (lifetime_s, at_lifetime), warm_pool)| FleetModel {
             launch_delay_ms: delay_s * 1000,
             idle_timeout_ms: idle_s * 1000,
             disconnect_after_job: after_job,
@@ -209,6 +320,7 @@ fn any_model() -> impl Strategy<Value = FleetModel> {
             max: min + extra,
             max_instance_lifetime_ms: lifetime_s * 1000,
             at_lifetime,
+            warm_pool,
             ..FleetModel::linux(min, min + extra)
         },
     )
@@ -252,6 +364,9 @@ fn check(t: &Trace, m: &FleetModel, r: &Run) -> Result<(), TestCaseError> {
         (_, AtLifetime::Terminate) => prop_assert_eq!((a.drained, a.drain_ms), (0, 0)),
     }
     prop_assert!(r.accounts.peak <= i64::from(m.max));
+    let size = m.warm_pool.map_or(0, |p| u128::from(p.size));
+    prop_assert_eq!(a.pool_waiting_ms + a.pool_refill_ms, size * u128::from(r.end_ms), "the pool always holds its size");
+    prop_assert!(a.pool_starts <= a.launches && (size > 0 || a.pool_starts == 0), "{:?}", a);
     for s in &r.series {
         prop_assert!(s.queued >= 0 && s.pending >= 0 && s.in_service >= 0);
         prop_assert!(s.pending + s.in_service <= s.desired, "{:?}", s);
