@@ -137,7 +137,7 @@ impl TryFrom<&RawConfig> for Config {
         let instance_type = f.checked(INSTANCE_TYPE, syntax::instance_type, "an EC2 instance type such as c5.large").unwrap_or_default();
         let ami = f.checked(AMI, syntax::ami_id, "an AMI id such as ami-0123456789abcdef0");
 
-        let asg = asg_settings(&mut f, os);
+        let asg = asg_settings(&mut f, os, &mut notes);
         let agent = agent_settings(&mut f);
         let placement = placement(&mut f);
         let security_group_id = f.checked(SECURITY_GROUP_ID, syntax::security_group_id, "a security group id such as sg-0123456789abcdef0");
@@ -267,7 +267,7 @@ fn endpoint(f: &mut Fields<'_>, notes: &mut Vec<String>) -> Option<Endpoint> {
     }
 }
 
-fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem) -> AsgSettings {
+fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem, notes: &mut Vec<String>) -> AsgSettings {
     let range = 0..=u64::from(u32::MAX);
     let min_size = f.uint(ASG_MIN_SIZE, range.clone());
     let max_size = f.uint(ASG_MAX_SIZE, range.clone());
@@ -315,7 +315,7 @@ fn asg_settings(f: &mut Fields<'_>, os: OperatingSystem) -> AsgSettings {
         f.error(ON_DEMAND_PERCENTAGE_ABOVE_BASE, "must be 100 on macos: dedicated hosts have no spot capacity");
     }
     let capacity_rebalance = f.bool(ASG_CAPACITY_REBALANCE);
-    let warm_pool = warm_pool(f, os, max_size, &distribution, !launch_template_overrides.is_empty(), capacity_rebalance);
+    let warm_pool = warm_pool(f, os, max_size, &distribution, !launch_template_overrides.is_empty(), capacity_rebalance, notes);
     AsgSettings {
         min_size: to_u32(min_size.unwrap_or(0)),
         max_size: to_u32(max_size.unwrap_or(1)),
@@ -341,12 +341,15 @@ fn warm_pool(
     distribution: &InstancesDistribution,
     overrides: bool,
     capacity_rebalance: bool,
+    notes: &mut Vec<String>,
 ) -> Option<WarmPool> {
     let size = f.uint(WARM_POOL_SIZE, 0..=u64::from(u32::MAX))?;
     let state = f.choice::<WarmPoolState>(WARM_POOL_STATE).unwrap_or(WarmPoolState::Stopped);
     if size == 0 {
+        // A note, not an error: turning the pool off with SEMAPHORE_AGENT_WARM_POOL_SIZE=0 in the
+        // environment must work while the file still names a state.
         if f.is_explicit(WARM_POOL_STATE) {
-            f.error(WARM_POOL_STATE, format!("has no effect without a warm pool; set {WARM_POOL_SIZE} above 0, or remove it"));
+            notes.push(format!("{WARM_POOL_STATE} has no effect without a warm pool ({WARM_POOL_SIZE} is 0)"));
         }
         return None;
     }

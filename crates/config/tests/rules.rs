@@ -1422,7 +1422,10 @@ fn a_warm_pool_is_off_by_default_and_takes_a_size_and_a_state() {
     assert_eq!(pool.map(|p| p.state), Some(WarmPoolState::Running));
     expect_err(&[(WARM_POOL_SIZE, "2"), (ASG_MAX_SIZE, "4"), (WARM_POOL_STATE, "stopped")], WARM_POOL_STATE, "Stopped");
     expect_err(&[(WARM_POOL_SIZE, "-1")], WARM_POOL_SIZE, "");
-    expect_err(&[(WARM_POOL_STATE, "Running")], WARM_POOL_STATE, "has no effect without a warm pool");
+    // Turning the pool off from the environment works while the file still names a state.
+    let off = expect_ok(&[(WARM_POOL_STATE, "Running"), (WARM_POOL_SIZE, "0")]);
+    assert_eq!(off.asg.warm_pool, None);
+    assert!(off.notes.iter().any(|n| n.contains("SEMAPHORE_AGENT_WARM_POOL_STATE has no effect without a warm pool")), "{:?}", off.notes);
     expect_err(&[(WARM_POOL_SIZE, "5"), (ASG_MAX_SIZE, "4")], WARM_POOL_SIZE, "more than SEMAPHORE_AGENT_ASG_MAX_SIZE (4)");
 }
 
