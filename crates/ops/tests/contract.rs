@@ -36,6 +36,11 @@ fn config(stack: &str, max_size: &str) -> Config {
 }
 
 fn config_with_image(stack: &str, max_size: &str, image: &str) -> Config {
+    config_with(stack, max_size, image, &[])
+}
+
+/// A config of the contract's stacks with a warm pool of 1, with `env` overriding the file.
+fn config_with(stack: &str, max_size: &str, image: &str, env: &[(&str, &str)]) -> Config {
     let contents = json!({
         "SEMAPHORE_AGENT_STACK_NAME": stack,
         "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": format!("{stack}-token"),
@@ -47,8 +52,7 @@ fn config_with_image(stack: &str, max_size: &str, image: &str) -> Config {
         "SEMAPHORE_AGENT_WARM_POOL_SIZE": "1",
     })
     .to_string();
-    let raw =
-        RawConfig::from_sources(Some(ConfigFile { path: "config.json", contents: &contents }), std::iter::empty::<(String, String)>());
+    let raw = RawConfig::from_sources(Some(ConfigFile { path: "config.json", contents: &contents }), env.iter().copied());
     Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -297,19 +301,7 @@ async fn a_deploy_that_removes_the_warm_pool_deletes_it_first_once_confirmed() {
     cloud.store_token("pooled-token").await;
     assert!(matches!(deploy(&cloud, yes, &pooled, &inputs()).await, Ok(Deployment::Done { created: true, .. })));
     let group = cloud.physical_id("pooled", ids::AUTO_SCALING_GROUP).await.ok().flatten().unwrap_or_default();
-    let contents = json!({
-        "SEMAPHORE_AGENT_STACK_NAME": "pooled",
-        "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": "pooled-token",
-        "SEMAPHORE_ORGANIZATION": "test",
-        "SEMAPHORE_AGENT_AMI": "ami-0123456789abcdef0",
-        "SEMAPHORE_AGENT_VOLUME_NAME": "/dev/sda1",
-        "SEMAPHORE_AGENT_VOLUME_SIZE": "16",
-        "SEMAPHORE_AGENT_ASG_MAX_SIZE": "2",
-    })
-    .to_string();
-    let raw =
-        RawConfig::from_sources(Some(ConfigFile { path: "config.json", contents: &contents }), std::iter::empty::<(String, String)>());
-    let unpooled = Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let unpooled = config_with("pooled", "2", "ami-0123456789abcdef0", &[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "0")]);
     let no = &mut ScriptedUi::answering(false);
     assert_eq!(deploy(&cloud, no, &unpooled, &inputs()).await, Err(Error::Cancelled("deploy cancelled; nothing changed".into())));
     assert!(no.questions.iter().any(|q| q.contains("removes the warm pool")), "{:?}", no.questions);
