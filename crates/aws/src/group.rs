@@ -30,6 +30,14 @@ pub struct Member {
     pub launched_from: Option<TemplateVersion>,
 }
 
+/// The group's warm pool: what its instances wait as, the size it keeps, and how many are in it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WarmPoolView {
+    pub state: String,
+    pub size: i32,
+    pub instances: i32,
+}
+
 /// The group's capacity, launch template and members.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupView {
@@ -40,6 +48,8 @@ pub struct GroupView {
     /// What new instances are launched from.
     pub launches_from: Option<TemplateVersion>,
     pub members: Vec<Member>,
+    /// `None` without a warm pool. Pool instances are not members.
+    pub warm_pool: Option<WarmPoolView>,
 }
 
 fn template_version(spec: &LaunchTemplateSpecification) -> Option<TemplateVersion> {
@@ -72,6 +82,11 @@ fn view(name: &str, g: &AutoScalingGroup) -> GroupView {
         max: g.max_size().unwrap_or(0),
         launches_from,
         members,
+        warm_pool: g.warm_pool_configuration().map(|c| WarmPoolView {
+            state: c.pool_state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            size: c.min_size().unwrap_or(0),
+            instances: g.warm_pool_size().unwrap_or(0),
+        }),
     }
 }
 

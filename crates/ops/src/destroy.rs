@@ -169,7 +169,15 @@ mod tests {
             protected_from_scale_in: false,
             launched_from: None,
         };
-        GroupView { name: "g".into(), desired: n as i32, min: 0, max: 3, launches_from: None, members: (0..n).map(member).collect() }
+        GroupView {
+            name: "g".into(),
+            desired: n as i32,
+            min: 0,
+            max: 3,
+            launches_from: None,
+            members: (0..n).map(member).collect(),
+            warm_pool: None,
+        }
     }
 
     #[test]

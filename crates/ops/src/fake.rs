@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use agent_stack_aws::cfn::{ChangeSet, ChangeSetRequest, ResourceChange, StackEvent, StackInfo};
-use agent_stack_aws::group::GroupView;
+use agent_stack_aws::group::{GroupView, WarmPoolView};
 use agent_stack_aws::lifecycle::{ActionResult, LifecycleAction};
 use agent_stack_aws::states::{ChangeAction, ChangeSetStatus, StackStatus};
 use agent_stack_aws::{Error as AwsError, Kind, TokenError};
@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::{Artifacts, Error, Group, Images, Parameters, Stacks, Ui};
 
 const GROUP_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
+const POOL_TYPE: &str = "AWS::AutoScaling::WarmPool";
 
 #[derive(Debug, Clone)]
 struct FakeStack {
@@ -266,6 +267,12 @@ impl Stacks for FakeCloud {
             .filter(|(_, r)| r["Type"] == GROUP_TYPE)
             .filter_map(|(id, r)| Some((s.resources.get(id)?.clone(), r["Properties"].clone())))
             .collect();
+        // The warm pool the template gives the group, as AWS keeps it: full.
+        let pool = template["Resources"].as_object().into_iter().flatten().find(|(_, r)| r["Type"] == POOL_TYPE).map(|(_, r)| {
+            let p = &r["Properties"];
+            let size = p["MinSize"].as_i64().and_then(|v| i32::try_from(v).ok()).unwrap_or(0);
+            WarmPoolView { state: p["PoolState"].as_str().unwrap_or("Stopped").to_string(), size, instances: size }
+        });
         for (name, props) in groups {
             let size = |key: &str| props[key].as_str().and_then(|v| v.parse().ok()).or(props[key].as_i64().map(|v| v as i32));
             let group = state.groups.entry(name.clone()).or_insert_with(|| GroupView {
@@ -275,10 +282,12 @@ impl Stacks for FakeCloud {
                 max: 0,
                 launches_from: None,
                 members: vec![],
+                warm_pool: None,
             });
             group.min = size("MinSize").unwrap_or(group.min);
             group.max = size("MaxSize").unwrap_or(group.max);
             group.desired = size("DesiredCapacity").unwrap_or(group.min.max(group.desired.min(group.max)));
+            group.warm_pool = pool.clone();
         }
         Ok(())
     }
@@ -365,6 +374,9 @@ impl Group for FakeCloud {
             ));
         }
         state.pools_deleted.push(group.to_string());
+        if let Some(g) = state.groups.get_mut(group) {
+            g.warm_pool = None;
+        }
         Ok(())
     }
 

@@ -170,6 +170,7 @@ mod tests {
             max: 5,
             launches_from: Some(TemplateVersion { template: "lt-0abc".into(), version: version.into() }),
             members,
+            warm_pool: None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use agent_stack_aws::group::Member;
+use agent_stack_aws::group::{Member, WarmPoolView};
 use agent_stack_aws::states::StackStatus;
 use agent_stack_config::{Config, RegistrationToken};
 use agent_stack_scaler::{JobQueue, Metrics};
@@ -29,6 +29,9 @@ pub struct GroupSummary {
     pub desired: i32,
     pub min: i32,
     pub max: i32,
+    /// Absent without a warm pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm_pool: Option<WarmPoolView>,
 }
 
 /// A member of the group, with the launch template version it was launched from.
@@ -73,7 +76,13 @@ where
         stack: stack.to_string(),
         stack_status: info.status,
         stack_status_reason: info.reason,
-        asg: group.as_ref().map(|g| GroupSummary { name: g.name.clone(), desired: g.desired, min: g.min, max: g.max }),
+        asg: group.as_ref().map(|g| GroupSummary {
+            name: g.name.clone(),
+            desired: g.desired,
+            min: g.min,
+            max: g.max,
+            warm_pool: g.warm_pool.clone(),
+        }),
         instances: group.map(|g| {
             g.members
                 .into_iter()
@@ -111,7 +120,11 @@ impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "stack {}: {}", self.stack, self.stack_status)?;
         if let Some(g) = &self.asg {
-            writeln!(f, "group {}: desired {}, min {}, max {}", g.name, g.desired, g.min, g.max)?;
+            let pool = match &g.warm_pool {
+                Some(p) => format!("; warm pool {} of {} ({})", p.instances, p.size, p.state),
+                None => String::new(),
+            };
+            writeln!(f, "group {}: desired {}, min {}, max {}{pool}", g.name, g.desired, g.min, g.max)?;
         }
         for InstanceSummary { member: m, launch_template_version, draining } in self.instances.iter().flatten() {
             writeln!(
@@ -173,7 +186,7 @@ mod tests {
             stack: "s".into(),
             stack_status: StackStatus::UpdateComplete,
             stack_status_reason: None,
-            asg: Some(GroupSummary { name: "g".into(), desired: 1, min: 0, max: 3 }),
+            asg: Some(GroupSummary { name: "g".into(), desired: 1, min: 0, max: 3, warm_pool: None }),
             instances: Some(vec![InstanceSummary { launch_template_version: Some("4".into()), draining: true, member }]),
             semaphore,
         }
@@ -207,6 +220,13 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "stack s: UPDATE_COMPLETE");
         assert_eq!(lines[1], "group g: desired 1, min 0, max 3");
+        let mut pooled = report(SemaphoreView::Error { error: "no token".into() });
+        if let Some(g) = pooled.asg.as_mut() {
+            g.warm_pool = Some(WarmPoolView { state: "Stopped".into(), size: 3, instances: 2 });
+        }
+        assert_eq!(pooled.to_string().lines().nth(1), Some("group g: desired 1, min 0, max 3; warm pool 2 of 3 (Stopped)"));
+        let json = serde_json::to_value(&pooled).unwrap_or_default();
+        assert_eq!(json["asg"]["warm_pool"], json!({ "state": "Stopped", "size": 3, "instances": 2 }));
         assert!(lines[2].starts_with("  i-1  Terminating:Wait") && lines[2].ends_with("template version 4  draining"), "{text}");
         assert_eq!(lines[3], "draining: 1 terminating instance waits for its agent to finish its job, then goes");
         assert_eq!(lines[4], "semaphore: no token");
