@@ -355,7 +355,7 @@ fn warm_pool(
     }
     let before = f.errors.len();
     let refuse = |f: &mut Fields<'_>, why: String| f.error(WARM_POOL_SIZE, format!("{size} {why}"));
-    if let Some(max) = max_size.filter(|max| u64::from(size) > *max) {
+    if let Some(max) = max_size.filter(|max| size > *max) {
         refuse(f, format!("is more than {ASG_MAX_SIZE} ({max}): the group can never take more than {max} instances from its pool"));
     }
     if os.is_macos() {
