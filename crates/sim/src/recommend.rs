@@ -331,6 +331,32 @@ mod tests {
         assert!(r.runs > 1);
     }
 
+    fn example(name: &str, contents: &str) -> Config {
+        let raw = agent_stack_config::RawConfig::from_sources(
+            Some(agent_stack_config::ConfigFile { path: name, contents }),
+            std::iter::empty::<(&str, &str)>(),
+        );
+        Config::try_from(&raw).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn the_grid_holds_only_pools_the_configuration_accepts() {
+        let linux = example("linux", include_str!("../../../examples/linux.json"));
+        let (model, _) = FleetModel::from_config(&linux);
+        let space = Space::for_config(&linux, &model);
+        assert!(!space.pools.is_empty() && space.pools.iter().all(|p| p.size <= model.max), "{space:?}");
+        assert_eq!((space.policies.len(), space.overprovision.len()), (2, 8), "{space:?}");
+        assert_eq!(space.idle_timeouts_s, vec![300, 60, 120, 600]);
+        for (name, contents) in [
+            ("linux-spot-arm64", include_str!("../../../examples/linux-spot-arm64.json")),
+            ("macos", include_str!("../../../examples/macos.json")),
+        ] {
+            let config = example(name, contents);
+            assert!(!pool_allowed(&config), "{name}");
+            assert!(Space::for_config(&config, &FleetModel::from_config(&config).0).pools.is_empty(), "{name}");
+        }
+    }
+
     #[test]
     fn changes_name_only_what_differs_and_clear_the_factor() {
         let model = FleetModel::linux(0, 5);
