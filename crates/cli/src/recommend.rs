@@ -32,7 +32,7 @@ pub fn run(
         // The grid holds only pools the configuration accepts; should one still be refused, search without.
         eprintln!("note: the configuration refuses the recommended warm pool ({e}); searching without a pool");
         space.pools.clear();
-        found = recommend(trace, model, &Settings { pool: None, ..configured }, &space, args.seed);
+        found = recommend(trace, model, &configured, &space, args.seed);
         changes = lines(&found, &configured);
         if let (_, Err(e)) = load_with(&args.config, &changes)? {
             return Err(CliError::Failed(format!("the recommended settings do not validate: {e}")));
