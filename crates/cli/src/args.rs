@@ -176,6 +176,10 @@ pub struct SimulateArgs {
     /// clairvoyant are always compared.
     #[arg(long, value_name = "NAME", value_parser = policy_parser())]
     pub policy: Option<agent_stack_sim::Contender>,
+    /// Search warm pool, overprovisioning, idle timeout and scaling policy for the lowest p95 wait
+    /// at no more than the configuration's cost, and print the config lines that change.
+    #[arg(long, conflicts_with_all = ["policy", "plot"])]
+    pub recommend: bool,
     /// Seed of the synthetic trace and of the agents' job pick-up order.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,

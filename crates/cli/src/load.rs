@@ -14,6 +14,11 @@ fn config_path(args: &ConfigArgs) -> Option<PathBuf> {
 
 /// Loads and validates; errors name every bad parameter.
 pub fn load(args: &ConfigArgs) -> Result<(RawConfig, Result<Config, ConfigErrors>), CliError> {
+    load_with(args, &[])
+}
+
+/// Loads as [`load`] with `extra` applied over the environment, as if exported too.
+pub fn load_with(args: &ConfigArgs, extra: &[(&str, String)]) -> Result<(RawConfig, Result<Config, ConfigErrors>), CliError> {
     let path = config_path(args);
     let contents = match &path {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
@@ -26,7 +31,8 @@ pub fn load(args: &ConfigArgs) -> Result<(RawConfig, Result<Config, ConfigErrors
     };
     let display = path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let file = contents.as_deref().map(|c| ConfigFile { path: &display, contents: c });
-    let raw = RawConfig::from_sources(file, std::env::vars());
+    let extra = extra.iter().map(|(k, v)| (k.to_string(), v.clone()));
+    let raw = RawConfig::from_sources(file, std::env::vars().chain(extra));
     let config = Config::try_from(&raw);
     Ok((raw, config))
 }

@@ -11,6 +11,7 @@ mod diff;
 mod error;
 mod lambda;
 mod load;
+mod recommend;
 mod rotate;
 mod scale;
 mod simulate;

@@ -53,6 +53,9 @@ pub fn run(args: &SimulateArgs) -> Result<(), CliError> {
         (None, _) => {}
     }
 
+    if args.recommend {
+        return crate::recommend::run(args, &config, &model, &trace, &trace_name, pool_start_delay);
+    }
     let deployed = Contender::Deployable(deployed_policy(&config));
     let studied = studied.unwrap_or(deployed);
     let contenders = contenders(studied, args.policy.is_some());
@@ -267,7 +270,7 @@ fn print_lifetime(summaries: &[&Summary], deployed: Contender) {
 }
 
 /// Seconds as `51.0s`, `12.5m` or `30.2h`.
-fn duration(seconds: f64) -> String {
+pub(crate) fn duration(seconds: f64) -> String {
     match seconds {
         s if s < 600.0 => format!("{s:.1}s"),
         s if s < 3.0 * 3600.0 => format!("{:.1}m", s / 60.0),

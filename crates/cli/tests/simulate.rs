@@ -239,3 +239,46 @@ fn a_warm_pool_shortens_waits_and_its_start_delay_can_be_set() {
     let text = pool(example("linux-warm-pool"), &[]);
     assert!(text.contains("warm pool 3 Stopped (start 20 s)") && text.contains("waiting inst-min") && text.contains("pool USD"), "{text}");
 }
+
+#[test]
+fn a_recommendation_validates_and_reproduces_its_figures() {
+    let (code, out, err) = simulate(&["--recommend", "--synthetic", "steady", "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let (baseline, rec) = (&v["baseline"], &v["recommendation"]);
+    assert_eq!(baseline["name"], "agent-aws-stack", "{v}");
+    let settings = rec["settings"].as_object().cloned().unwrap_or_default();
+    assert!(!settings.is_empty(), "steady traffic at 100 instances leaves room to improve: {v}");
+    assert!(rec["wait_p95_s"].as_f64() < baseline["wait_p95_s"].as_f64(), "{v}");
+    assert!(rec["cost"].as_f64() <= baseline["cost"].as_f64(), "{v}");
+    assert!(!settings.contains_key("SEMAPHORE_AGENT_DISCONNECT_AFTER_JOB"), "{v}");
+
+    // The settings merged into the example: it validates, and its default policy has the recommendation's figures.
+    let mut config = json(&std::fs::read_to_string(example("linux")).unwrap_or_else(|e| panic!("{e}")));
+    for (key, value) in &settings {
+        config[key] = value.clone();
+    }
+    let merged = temp_file("recommended.json", &config.to_string());
+    let (code, _, err) = run(bin().args(["validate", "--config"]).arg(&merged).env("SEMAPHORE_AGENT_ASG_MAX_SIZE", "100"));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(bin()
+        .args(["simulate", "--synthetic", "steady", "--output", "json", "--config"])
+        .arg(&merged)
+        .env("SEMAPHORE_AGENT_ASG_MAX_SIZE", "100"));
+    assert_eq!(code, 0, "{err}");
+    let policies = json(&out)["policies"].as_array().cloned().unwrap_or_default();
+    let default = policies.iter().find(|p| p["default"] == true).cloned().unwrap_or_default();
+    for field in ["wait_p50_s", "wait_p95_s", "wait_max_s", "instance_minutes", "cost"] {
+        assert_eq!(default[field], rec[field], "{field}: {default} vs {rec}");
+    }
+}
+
+#[test]
+fn recommend_text_and_conflicts() {
+    let (code, out, err) = simulate(&["--recommend", "--synthetic", "workday"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("baseline (agent-aws-stack)") && out.contains("searched"), "{out}");
+    assert!(out.contains("\"SEMAPHORE_AGENT_") || out.contains("Nothing searched"), "{out}");
+    let (code, _, err) = simulate(&["--recommend", "--policy", "predictive", "--synthetic", "steady"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -1,9 +1,14 @@
 //! Simulation speed: a 100,000-job trace (five weeks of the steady shape, or one busy day) under
-//! each policy. `cargo bench -p agent-stack-sim`; prints wall-clock times, asserts nothing.
+//! each policy, and `--recommend`'s search over it. `cargo bench -p agent-stack-sim`; prints
+//! wall-clock times, asserts nothing.
 
 use std::time::Instant;
 
-use agent_stack_sim::{simulate, Contender, FleetModel, Job, Synthetic, Trace};
+use agent_stack_config::{Overprovision, OverprovisionStrategy, WarmPoolState};
+use agent_stack_scaler::ScalingPolicy;
+use agent_stack_sim::{
+    recommend, simulate, Contender, FleetModel, Job, PoolModel, Settings, Space, Synthetic, Trace, IDLE_TIMEOUTS_S, POOL_SIZES, POOL_STATES,
+};
 
 fn main() {
     let long = Synthetic::Steady.generate_hours(1, 834);
@@ -30,5 +35,41 @@ fn main() {
                 s.instance_minutes
             );
         }
+        let t = Instant::now();
+        let r = recommend(trace, &model, &Settings::of(&model, ScalingPolicy::AgentAwsStack), &linux_space(&model), 1);
+        let best = r.best.as_ref().unwrap_or(&r.baseline);
+        println!(
+            "  recommend        {:>6.2} s  ({} runs; p95 {:.1} s at {:.2} USD against {:.1} s at {:.2} USD)",
+            t.elapsed().as_secs_f64(),
+            r.runs,
+            best.summary.wait_p95_s,
+            best.summary.cost,
+            r.baseline.summary.wait_p95_s,
+            r.baseline.summary.cost
+        );
+    }
+}
+
+/// The grid `Space::for_config` gives a Linux stack that may have a warm pool.
+fn linux_space(model: &FleetModel) -> Space {
+    let op = |strategy, factor| Overprovision { strategy, factor };
+    let mut overprovision = vec![op(OverprovisionStrategy::None, 0)];
+    overprovision.extend([1, 2, 3].map(|f| op(OverprovisionStrategy::Number, f)));
+    overprovision.extend([10, 20, 30, 50].map(|f| op(OverprovisionStrategy::Percentage, f)));
+    let pool = |state, size| PoolModel {
+        size,
+        state,
+        start_delay_ms: if state == WarmPoolState::Running { 5_000 } else { 20_000 },
+        volume_gib: 64,
+        volume_usd_per_gib_month: 0.08,
+    };
+    Space {
+        policies: ScalingPolicy::POLICIES.to_vec(),
+        overprovision,
+        idle_timeouts_s: [300].into_iter().chain(IDLE_TIMEOUTS_S.into_iter().filter(|s| *s != 300)).collect(),
+        pools: POOL_STATES
+            .into_iter()
+            .flat_map(|st| POOL_SIZES.into_iter().filter(|s| *s <= model.max).map(move |s| pool(st, s)))
+            .collect(),
     }
 }

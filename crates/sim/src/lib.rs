@@ -8,6 +8,7 @@ mod error;
 mod model;
 mod policy;
 pub mod price;
+mod recommend;
 mod rng;
 mod run;
 mod svg;
@@ -20,6 +21,9 @@ pub use model::{
     default_pool_start_delay_ms, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
 };
 pub use policy::{Clairvoyant, Contender};
+pub use recommend::{
+    pool_allowed, recommend, Candidate, Recommendation, Settings, Space, IDLE_TIMEOUTS_S, MAX_ROUNDS, POOL_SIZES, POOL_STATES,
+};
 pub use run::{percentile, Accounts, LifetimeSummary, PoolSummary, Run, Sample, Summary};
 pub use svg::plot;
 pub use synth::{Synthetic, START_MS};
@@ -50,7 +54,7 @@ pub fn compare(trace: &Trace, model: &FleetModel, contenders: &[Contender], seed
         .collect()
 }
 
-fn run_one(trace: &Trace, model: &FleetModel, contender: Contender, seed: u64, points: usize) -> Run {
+pub(crate) fn run_one(trace: &Trace, model: &FleetModel, contender: Contender, seed: u64, points: usize) -> Run {
     let mut policy = contender.instantiate(trace, model);
     simulate(trace, model, policy.as_mut(), seed, points)
 }

@@ -205,6 +205,13 @@ impl LifetimeSummary {
 }
 
 impl Run {
+    /// The run's cost in USD under `model`'s prices, its warm pool's included, unrounded.
+    pub fn cost(&self, model: &FleetModel) -> f64 {
+        let a = &self.accounts;
+        let group = a.instance_ms as f64 / 3_600_000.0 * model.price_per_hour;
+        group + model.warm_pool.map_or(0.0, |p| pool_usd(a, &p, model.price_per_hour))
+    }
+
     /// The run's figures under `model`'s prices (its warm pool's included).
     pub fn summary(&self, name: &str, model: &FleetModel) -> Summary {
         let price_per_hour = model.price_per_hour;
@@ -213,7 +220,6 @@ impl Run {
         let a = &self.accounts;
         let minutes = a.instance_ms as f64 / 60_000.0;
         let registered = (a.instance_ms as f64 - a.boot_ms as f64).max(0.0);
-        let pool_cost = model.warm_pool.map_or(0.0, |p| pool_usd(a, &p, price_per_hour));
         let mean = if waits.is_empty() { 0.0 } else { waits.iter().map(|w| *w as f64).sum::<f64>() / waits.len() as f64 };
         Summary {
             name: name.to_string(),
@@ -224,7 +230,7 @@ impl Run {
             wait_max_s: seconds(waits.last().copied().unwrap_or(0)),
             wait_mean_s: round(mean / 1000.0, 1000.0),
             instance_minutes: round(minutes, 10.0),
-            cost: round(minutes / 60.0 * price_per_hour + pool_cost, 100.0),
+            cost: round(self.cost(model), 100.0),
             idle_fraction: if registered > 0.0 { round(a.idle_ms as f64 / registered, 1000.0) } else { 0.0 },
             launches: a.launches,
             peak_instances: a.peak,
