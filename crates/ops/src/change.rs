@@ -48,6 +48,11 @@ pub async fn deployed<C: Stacks>(cloud: &C, stack: &str) -> Result<Option<Deploy
     Ok(Some(Deployed { info, template }))
 }
 
+/// Whether a template gives the group a warm pool.
+pub(crate) fn has_warm_pool(template: &Value) -> bool {
+    template["Resources"].get(ids::WARM_POOL).is_some()
+}
+
 /// Refuses to touch a stack CloudFormation is busy with or that a failed create left behind.
 pub fn check_updatable(stack: &str, info: &StackInfo) -> Result<(), Error> {
     let s = &info.status;

@@ -9,7 +9,7 @@ use agent_stack_template::{ids, synth, SynthOptions};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::change::{self, apply, check_updatable, deployed, discard, Applied, Change, Deployed};
+use crate::change::{self, apply, check_updatable, deployed, discard, has_warm_pool, Applied, Change, Deployed};
 use crate::{Artifacts, Cloud, Error, Images, Stacks, Ui, ASSETS_STACK};
 
 /// Where the deploy-time values come from (given values win over look-ups).
@@ -176,8 +176,7 @@ async fn remove_warm_pool_first<C: Cloud, U: Ui>(
     current: &Deployed,
     template: &Value,
 ) -> Result<(), Error> {
-    let has_pool = |t: &Value| t["Resources"].get(ids::WARM_POOL).is_some();
-    if !current.template.as_ref().is_some_and(has_pool) || has_pool(template) {
+    if !current.template.as_ref().is_some_and(has_warm_pool) || has_warm_pool(template) {
         return Ok(());
     }
     let Some(group) = cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await? else { return Ok(()) };

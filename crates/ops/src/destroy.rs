@@ -10,7 +10,7 @@ use agent_stack_config::{Config, RegistrationToken};
 use agent_stack_scaler::JobQueue;
 use agent_stack_template::ids;
 
-use crate::change::{ended_badly, wait};
+use crate::change::{ended_badly, has_warm_pool, wait};
 use crate::status::{semaphore_view, SemaphoreView};
 use crate::{Error, Group, Parameters, Stacks, Ui};
 
@@ -46,8 +46,9 @@ where
 {
     let stack = config.stack_name.as_str();
     let Some(info) = cloud.describe_stack(stack).await? else { return Ok(Destroyed::Missing) };
-    let group = match cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await? {
-        Some(name) => cloud.describe_group(&name).await?,
+    let group_name = cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await?;
+    let group = match &group_name {
+        Some(name) => cloud.describe_group(name).await?,
         None => None,
     };
     let group = group.filter(|g| !g.members.is_empty());
@@ -63,7 +64,9 @@ where
     if !ui.confirm(&question)? {
         return Err(Error::Cancelled("destroy cancelled; nothing changed".into()));
     }
-    delete_warm_pool(cloud, ui, config).await?;
+    if let Some(name) = &group_name {
+        delete_warm_pool(cloud, ui, stack, name).await?;
+    }
     if let Some(g) = &group {
         empty(cloud, ui, &g.name, options).await?;
     }
@@ -77,16 +80,13 @@ where
 /// Deletes the group's warm pool first, with its instances and their pending lifecycle actions:
 /// no agent runs there, and a termination of a stopped pool instance would otherwise wait the
 /// drain's heartbeat timeout. A failure is a warning: the pool then goes with the stack.
-async fn delete_warm_pool<C: Stacks + Group, U: Ui>(cloud: &C, ui: &mut U, config: &Config) -> Result<(), Error> {
+async fn delete_warm_pool<C: Stacks + Group, U: Ui>(cloud: &C, ui: &mut U, stack: &str, group: &str) -> Result<(), Error> {
     // The deployed template says whether there is a pool, whatever the config says now.
-    let stack = config.stack_name.as_str();
-    let template = cloud.template(stack).await?;
-    let deployed = serde_json::from_str::<serde_json::Value>(&template).ok().is_some_and(|t| t["Resources"].get(ids::WARM_POOL).is_some());
-    if !deployed {
+    let deployed = serde_json::from_str::<serde_json::Value>(&cloud.template(stack).await?).ok();
+    if !deployed.as_ref().is_some_and(has_warm_pool) {
         return Ok(());
     }
-    let Some(group) = cloud.physical_id(stack, ids::AUTO_SCALING_GROUP).await? else { return Ok(()) };
-    match cloud.delete_warm_pool(&group).await {
+    match cloud.delete_warm_pool(group).await {
         Ok(()) => ui.progress(&format!("deleted the warm pool of group {group} with its instances")),
         Err(e) => ui.progress(&format!("warning: {e}; the warm pool goes with the stack")),
     }
