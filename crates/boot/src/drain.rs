@@ -44,7 +44,7 @@ pub async fn find(sdk: &SdkConfig, layout: &Layout, instance_id: &str) -> Result
     }))
 }
 
-async fn read(sdk: &SdkConfig, name: &str) -> Result<String, String> {
+pub(crate) async fn read(sdk: &SdkConfig, name: &str) -> Result<String, String> {
     agent_stack_aws::get_string(sdk, name).await?.ok_or_else(|| format!("SSM parameter {name} does not exist"))
 }
 

@@ -6,12 +6,14 @@
 //!
 //! Pure pieces (config.yaml, known_hosts, names) are separate from the I/O that uses them.
 
+pub mod action;
 pub mod agent_yaml;
 pub mod drain;
 mod files;
 pub mod health;
 pub mod hook;
 pub mod known_hosts;
+pub mod launch;
 pub mod layout;
 mod log;
 pub mod name;

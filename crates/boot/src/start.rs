@@ -1,6 +1,6 @@
 //! `agent-stack boot start <config-param>`: what agent-aws-stack's start-agent.sh did, in one
 //! program. IMDS → the stack's config parameter → GitHub's SSH keys → (wait while the instance is
-//! in a warm pool) → the registration token and the agent's name → config.yaml → start the agent
+//! in a warm pool, once the launch hook is told the instance is prepared) → the registration token and the agent's name → config.yaml → start the agent
 //! service. The name (a pre-signed URL is valid for 15 minutes) and the token are made right
 //! before the agent starts, never before a warm-pool wait of unknown length. Any failure marks the
 //! instance Unhealthy, so its group replaces it.
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use agent_stack_aws::imds::Imds;
 use agent_stack_aws::instance::{mark_unhealthy, ThisInstance};
+use agent_stack_aws::states::LifecycleState;
 use agent_stack_aws::SdkConfig;
 use agent_stack_config::AgentConfigParameter;
 
@@ -17,7 +18,7 @@ use crate::agent_yaml::AgentYaml;
 use crate::files::{ensure_dir, lookup_user, write_atomic, User};
 use crate::layout::run_command;
 use crate::retry::with_jitter;
-use crate::{known_hosts, name, say, Layout};
+use crate::{known_hosts, launch, name, say, Layout};
 
 /// How `start` runs.
 #[derive(Debug, Clone)]
@@ -68,9 +69,17 @@ async fn prepare_and_start(imds: &Imds, sdk: &SdkConfig, instance_id: &str, opti
     let known_hosts = install_known_hosts(&keys, options.known_hosts.clone(), user.as_ref())?;
     say(&format!("wrote GitHub's SSH host keys to {}", known_hosts.display()));
 
+    let launch = launch::find(sdk, &param, instance_id).await.unwrap_or_else(|e| {
+        say(&format!("could not find the launch hook: {e}; its heartbeat timeout lets the launch go on"));
+        None
+    });
+
     // A stale marker would let the health check power off an instance whose agent has not started.
     remove_if_present(&options.layout.started_marker())?;
-    wait_until_in_service(imds, options).await?;
+    if target_state(imds, options.attempts).await?.is_some_and(|s| s.is_warmed()) {
+        launch::complete(sdk, launch.as_ref(), options.attempts, launch::PREPARED).await;
+        wait_until_in_service(imds, options).await?;
+    }
 
     let token_name = param.agent_token_parameter_name.as_str();
     let token = with_jitter(&format!("reading the registration token from SSM parameter {token_name}"), options.attempts, || async move {
@@ -90,6 +99,7 @@ async fn prepare_and_start(imds: &Imds, sdk: &SdkConfig, instance_id: &str, opti
     tokio::task::spawn_blocking(move || run_command(&command)).await.map_err(|e| format!("start command: {e}"))??;
     write_atomic(&options.layout.started_marker(), instance_id.as_bytes(), 0o644, None)?;
     say(&format!("started the agent ({})", options.start_command));
+    launch::complete(sdk, launch.as_ref(), options.attempts, launch::IN_SERVICE).await;
     Ok(())
 }
 
@@ -134,29 +144,38 @@ fn install_known_hosts(keys: &str, path: Option<PathBuf>, user: Option<&User>) -
     Ok(path)
 }
 
+/// The instance's target lifecycle state, asked up to `attempts` times.
+async fn target_state(imds: &Imds, attempts: u32) -> Result<Option<LifecycleState>, String> {
+    let mut failures = 0;
+    loop {
+        match imds.target_lifecycle_state().await {
+            Ok(state) => return Ok(state),
+            Err(e) => {
+                failures += 1;
+                if failures >= attempts.max(1) {
+                    return Err(e.into());
+                }
+                say(&format!("{e}; asking again"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
 /// A warm-pool instance (`Warmed:*`) is prepared but its agent waits until the instance goes
 /// InService, so it takes no job while parked. A stopped pool instance ends this wait with its
 /// power; the image's boot unit runs `boot start` again when the instance is started for service.
 async fn wait_until_in_service(imds: &Imds, options: &StartOptions) -> Result<(), String> {
     let mut announced = false;
-    let mut failures = 0;
     loop {
-        match imds.target_lifecycle_state().await {
-            Ok(Some(state)) if state.is_warmed() => {
+        match target_state(imds, options.attempts).await? {
+            Some(state) if state.is_warmed() => {
                 if !announced {
                     say(&format!("instance is in the warm pool ({state}): the agent starts when it goes InService"));
                     announced = true;
                 }
-                failures = 0;
             }
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                failures += 1;
-                if failures >= options.attempts.max(1) {
-                    return Err(e.into());
-                }
-                say(&format!("{e}; asking again"));
-            }
+            _ => return Ok(()),
         }
         tokio::time::sleep(options.poll).await;
     }

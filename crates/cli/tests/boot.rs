@@ -9,6 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use agent_stack_config::launch::LAUNCH_HOOK_NAME;
 use agent_stack_testkit::agent::config_map;
 use agent_stack_testkit::{imds, ImdsStub};
 use serde_yaml::Value as Yaml;
@@ -206,19 +207,32 @@ async fn a_warm_pool_instance_makes_its_agent_config_only_when_in_service() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_warm_pool_instance_starts_its_agent_on_the_boot_that_puts_it_in_service() {
     let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "1")]).await else { return };
-    let (_, imds) = fleet.first_instance().await;
+    let (instance, imds) = fleet.first_instance().await;
+    // Launched into the pool: the group's launch hook holds it in Warmed:Pending:Wait.
+    let group = fleet.stack.asg_name.clone();
+    fleet.lifecycle.hold_launch(&instance, &group, LAUNCH_HOOK_NAME);
     imds.set_lifecycle_state(Some("Warmed:Stopped"));
     let started = fleet.agent_dir().join("agent-started");
     let param = fleet.config_parameter();
     let first = fleet.start_args(&param, &format!("touch {}", started.display()));
     let mut child = fleet.boot(&imds, &first.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap_or_else(|e| panic!("{e}"));
     let known_hosts = fleet.agent_dir().join("home/.ssh/known_hosts");
-    wait_until("the pool instance to prepare itself", || known_hosts.exists()).await;
+    let completions = || fleet.lifecycle.calls_of("CompleteLifecycleAction", &instance);
+    wait_until("the pool instance to prepare itself and complete its launch action", || !completions().is_empty()).await;
+    assert!(known_hosts.exists(), "prepared before AWS may stop it");
+    let prepared = completions().remove(0);
+    assert_eq!(
+        (prepared.group.as_str(), prepared.hook.as_str(), prepared.result.as_deref()),
+        (group.as_str(), LAUNCH_HOOK_NAME, Some("CONTINUE"))
+    );
+    assert_eq!(prepared.answer, "OK");
     // AWS stops the instance.
     let _ = child.kill();
     let _ = output(child).await;
     assert!(!fleet.agent_dir().join("config.yaml").exists() && !started.exists(), "nothing agent-related before service");
-    // Started for service: the later-boot unit runs `boot start` with the saved parameter.
+    // Started for service: held again in Pending:Wait; the later-boot unit runs `boot start` with
+    // the saved parameter.
+    fleet.lifecycle.hold_launch(&instance, &group, LAUNCH_HOOK_NAME);
     imds.set_lifecycle_state(Some("InService"));
     let later: Vec<String> = first.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, a)| a.clone()).collect();
     assert_eq!(later[0], "start");
@@ -226,6 +240,26 @@ async fn a_stopped_warm_pool_instance_starts_its_agent_on_the_boot_that_puts_it_
     assert_eq!(code, 0, "{log}");
     assert!(started.exists() && fleet.agent_dir().join("config.yaml").exists(), "{log}");
     assert!(log.contains(&param), "the saved parameter was used: {log}");
+    let calls = completions();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!((calls[1].hook.as_str(), calls[1].answer.as_str()), (LAUNCH_HOOK_NAME, "OK"));
+    let (agent, in_service) = (log.find("started the agent"), log.find("it goes InService"));
+    assert!(agent.is_some() && in_service > agent, "the action is completed once the agent runs: {log}");
+}
+
+/// A stack's first instances launch before its launch hook exists (the hook waits for the group's
+/// name parameter): `boot start` finds no action to complete and goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_launched_before_the_launch_hook_existed_starts_all_the_same() {
+    let Some(fleet) = fleet_with(1, &[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "1")]).await else { return };
+    let (instance, imds) = fleet.first_instance().await;
+    let started = fleet.agent_dir().join("agent-started");
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&fleet.config_parameter(), &format!("touch {}", started.display()))).await;
+    assert_eq!(code, 0, "{log}");
+    assert!(started.exists(), "{log}");
+    let calls = fleet.lifecycle.calls_of("CompleteLifecycleAction", &instance);
+    assert_eq!(calls.iter().map(|c| c.answer.as_str()).collect::<Vec<_>>(), ["ValidationError"], "asked once: {calls:?}");
+    assert!(log.contains("no pending lifecycle action"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -36,9 +36,12 @@ pub struct AgentConfigParameter {
     /// The group's termination lifecycle hook; absent in stacks made before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drain: Option<DrainHook>,
+    /// The group's launch lifecycle hook ([`crate::launch`]); only with a warm pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_hook_name: Option<String>,
 }
 
-const KNOWN_FIELDS: [&str; 9] = [
+const KNOWN_FIELDS: [&str; 10] = [
     "endpoint",
     "agentTokenParameterName",
     "sshKeysParameterName",
@@ -48,6 +51,7 @@ const KNOWN_FIELDS: [&str; 9] = [
     "usePreSignedURL",
     "interruptionGracePeriod",
     "drain",
+    "launchHookName",
 ];
 
 impl AgentConfigParameter {
@@ -128,13 +132,14 @@ mod tests {
     }
 
     #[test]
-    fn a_grace_period_other_than_the_default_is_written_and_read() {
+    fn a_grace_period_other_than_the_default_and_the_hooks_are_written_and_read() {
         let drain = r#""drain":{"lifecycleHookName":"h","groupNameParameterName":"g","heartbeatTimeout":120}"#;
-        let value = VALUE.replacen('}', &format!(r#","interruptionGracePeriod":"90",{drain}}}"#), 1);
+        let value = VALUE.replacen('}', &format!(r#","interruptionGracePeriod":"90",{drain},"launchHookName":"l"}}"#), 1);
         let (p, unknown) = AgentConfigParameter::from_json(&value).unwrap();
         assert!(unknown.is_empty());
         assert_eq!(p.interruption_grace_period_s(), Ok(90));
         assert_eq!(p.drain.as_ref().map(|d| d.heartbeat_timeout), Some(120));
+        assert_eq!(p.launch_hook_name.as_deref(), Some("l"));
         // Every field the struct writes is one `from_json` knows.
         let written = serde_json::to_value(&p).unwrap();
         let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();

@@ -10,6 +10,7 @@ mod error;
 mod fields;
 pub mod keys;
 pub mod lambda_env;
+pub mod launch;
 mod overrides;
 mod raw;
 mod secret;

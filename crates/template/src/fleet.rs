@@ -1,9 +1,10 @@
 //! The Auto Scaling group, and for macOS the dedicated-host resource group it launches into.
 
+use agent_stack_config::launch::{LAUNCH_HEARTBEAT_TIMEOUT_S, LAUNCH_HOOK_NAME};
 use agent_stack_config::{Choice, Config, Placement, WarmPool};
 use serde_json::{json, Value};
 
-use crate::cfn::{get_att, ref_, resource, sub, tag_list, with_tags};
+use crate::cfn::{depends_on, get_att, ref_, resource, sub, tag_list, with_tags};
 use crate::ids;
 use crate::instances::{drain_hook, ssm_string};
 use crate::Template;
@@ -15,8 +16,34 @@ pub fn add(t: &mut Template, config: &Config) {
     t.add(ids::AUTO_SCALING_GROUP, auto_scaling_group(config));
     t.add(ids::GROUP_NAME_PARAMETER, group_name_parameter(config));
     if let Some(pool) = config.asg.warm_pool {
-        t.add(ids::WARM_POOL, warm_pool(pool));
+        t.add(ids::LAUNCH_HOOK, launch_hook());
+        t.add(ids::WARM_POOL, depends_on(warm_pool(pool), &[ids::LAUNCH_HOOK]));
     }
+}
+
+/// With a warm pool, every launch waits in `Warmed:Pending:Wait` (into the pool) or `Pending:Wait`
+/// (into service) until `boot start` has prepared the instance, or started its agent, and
+/// completes the action; at the heartbeat timeout AWS goes on (CONTINUE).
+///
+/// A resource of its own, made after the group's name parameter that instances need to complete
+/// the action: as part of the group it would also hold the instances launched at the group's
+/// creation, which cannot read that parameter before the group is complete, so the stack's
+/// creation would wait out the timeout. The pool is made after the hook, so its first instances
+/// are held too.
+fn launch_hook() -> Value {
+    depends_on(
+        resource(
+            "AWS::AutoScaling::LifecycleHook",
+            json!({
+                "AutoScalingGroupName": ref_(ids::AUTO_SCALING_GROUP),
+                "DefaultResult": "CONTINUE",
+                "HeartbeatTimeout": LAUNCH_HEARTBEAT_TIMEOUT_S,
+                "LifecycleHookName": LAUNCH_HOOK_NAME,
+                "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+            }),
+        ),
+        &[ids::GROUP_NAME_PARAMETER],
+    )
 }
 
 /// A pool of exactly `size` prepared instances (`MinSize` = `MaxGroupPreparedCapacity`, so the

@@ -19,6 +19,8 @@ pub const AUTO_SCALING_GROUP: &str = "autoScalingGroup";
 pub const HOST_RESOURCE_GROUP: &str = "hostResourceGroup";
 /// New: the group's warm pool, with `SEMAPHORE_AGENT_WARM_POOL_SIZE`.
 pub const WARM_POOL: &str = "warmPool";
+/// New: with a warm pool, the hook that holds launches until the instance is prepared.
+pub const LAUNCH_HOOK: &str = "launchLifecycleHook";
 /// New: the group's name for the instances' drain (see `agent_stack_config::drain`).
 pub const GROUP_NAME_PARAMETER: &str = "autoScalingGroupNameParameter";
 

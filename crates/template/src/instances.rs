@@ -1,6 +1,7 @@
 //! What each agent instance gets: its SSM parameters, IAM role, security group and launch template.
 
 use agent_stack_config::drain::{heartbeat_timeout_s, DRAIN_HOOK_NAME};
+use agent_stack_config::launch::LAUNCH_HOOK_NAME;
 use agent_stack_config::{
     AgentConfigParameter, Config, DrainHook, ManagedPolicy, Placement, WarmPoolState, DEFAULT_INTERRUPTION_GRACE_PERIOD_S,
 };
@@ -72,6 +73,7 @@ pub fn agent_config(config: &Config) -> AgentConfigParameter {
         interruption_grace_period: (config.agent.interruption_grace_period != DEFAULT_INTERRUPTION_GRACE_PERIOD_S)
             .then(|| config.agent.interruption_grace_period.to_string()),
         drain: Some(drain_hook(config)),
+        launch_hook_name: config.asg.warm_pool.is_some().then(|| LAUNCH_HOOK_NAME.to_string()),
     }
 }
 

@@ -59,6 +59,7 @@ fn agent_config_parameter_is_named_after_the_stack_with_defaults() {
                 group_name_parameter_name: "test-stack-group-name".into(),
                 heartbeat_timeout: 900,
             }),
+            launch_hook_name: None,
         }
     );
 }
@@ -785,6 +786,33 @@ fn a_warm_pool_of_fixed_size_whose_instances_never_return_after_a_job() {
     // Every termination still waits for the drain.
     assert_eq!(a["LifecycleHookSpecificationList"][0]["LifecycleHookName"], "semaphore-agent-drain");
     assert!(lt_data(&t).get("HibernationOptions").is_none());
+}
+
+#[test]
+fn a_warm_pool_holds_launches_until_the_instances_are_prepared() {
+    let t = template(&[("SEMAPHORE_AGENT_WARM_POOL_SIZE", "2"), ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "10")]);
+    let hook = &t["Resources"]["launchLifecycleHook"];
+    assert_eq!(hook["Type"], "AWS::AutoScaling::LifecycleHook");
+    assert_eq!(
+        hook["Properties"],
+        json!({
+            "AutoScalingGroupName": { "Ref": "autoScalingGroup" },
+            "DefaultResult": "CONTINUE",
+            "HeartbeatTimeout": 600,
+            "LifecycleHookName": "semaphore-agent-launch",
+            "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+        })
+    );
+    // Made after the name its instances need, and before the pool's first instances launch; not
+    // on the group, whose first instances cannot complete it before the group is complete.
+    assert_eq!(hook["DependsOn"], json!(["autoScalingGroupNameParameter"]));
+    assert_eq!(t["Resources"]["warmPool"]["DependsOn"], json!(["launchLifecycleHook"]));
+    assert_eq!(asg(&t)["LifecycleHookSpecificationList"].as_array().map(Vec::len), Some(1));
+    assert_eq!(agent_config(&t).launch_hook_name.as_deref(), Some("semaphore-agent-launch"));
+    // Without a pool: no launch hook, and nothing new in the instances' parameter.
+    let plain = template(&[]);
+    assert!(plain["Resources"].get("launchLifecycleHook").is_none());
+    assert_eq!(agent_config(&plain).launch_hook_name, None);
 }
 
 #[test]

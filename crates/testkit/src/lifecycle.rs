@@ -11,6 +11,7 @@
 //! carries out leaves its instance waiting too, as in a group with a termination hook. With
 //! [`LifecycleProxy::time_out_after`] the proxy also plays AWS's heartbeat timeout (on a shorter
 //! clock): an action without a heartbeat for that long ends with the hook's default, CONTINUE.
+//! [`LifecycleProxy::hold_launch`] holds a launch the same way, for a launch hook.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,6 +112,14 @@ impl LifecycleProxy {
         let mut state = lock(&self.state);
         let Some((group, hook)) = state.hook.clone() else { panic!("hold_terminations first") };
         state.pending.insert(instance_id.to_string(), Pending { group, hook, then_terminate: Some(decrement), since: Instant::now() });
+    }
+
+    /// Puts `instance_id` in `Pending:Wait` (or `Warmed:Pending:Wait`) on `hook` of `group`, as
+    /// a group with a launch hook does when it launches the instance into service (or into its
+    /// warm pool). Completing the action only ends the wait.
+    pub fn hold_launch(&self, instance_id: &str, group: &str, hook: &str) {
+        let pending = Pending { group: group.to_string(), hook: hook.to_string(), then_terminate: None, since: Instant::now() };
+        lock(&self.state).pending.insert(instance_id.to_string(), pending);
     }
 
     /// Whether the instance waits in `Terminating:Wait`.
