@@ -12,6 +12,8 @@ mod error;
 mod fleet;
 pub mod group;
 pub mod imds;
+#[cfg(feature = "operator")]
+pub mod inspect;
 pub mod instance;
 pub mod lifecycle;
 pub mod presign;

@@ -1,6 +1,7 @@
 //! S3: the bucket that holds the Lambda artifact.
 
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_s3::Client;
 
 use crate::Error;
@@ -17,7 +18,13 @@ pub async fn ensure_bucket(config: &aws_config::SdkConfig, bucket: &str) -> Resu
     if s3.head_bucket().bucket(bucket).send().await.is_ok() {
         return Ok(());
     }
-    s3.create_bucket().bucket(bucket).send().await.map(|_| ()).map_err(|e| Error::from_sdk(format!("CreateBucket {bucket}"), &e))
+    let mut create = s3.create_bucket().bucket(bucket);
+    // Outside us-east-1, S3 wants the bucket's region named.
+    if let Some(region) = config.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+        let location = CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build();
+        create = create.create_bucket_configuration(location);
+    }
+    create.send().await.map(|_| ()).map_err(|e| Error::from_sdk(format!("CreateBucket {bucket}"), &e))
 }
 
 /// Whether `s3://bucket/key` exists.
@@ -40,4 +47,13 @@ pub async fn put_object(config: &aws_config::SdkConfig, bucket: &str, key: &str,
         .await
         .map(|_| ())
         .map_err(|e| Error::from_sdk(format!("PutObject s3://{bucket}/{key}"), &e))
+}
+
+/// Whether the bucket exists and this account may use it (HeadBucket).
+pub async fn bucket_exists(config: &aws_config::SdkConfig, bucket: &str) -> Result<bool, Error> {
+    match client(config).head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+        Err(e) => Err(Error::from_sdk(format!("HeadBucket {bucket}"), &e)),
+    }
 }

@@ -53,6 +53,11 @@ pub enum Command {
         after_help = include_str!("../help/status.txt")
     )]
     Status(StatusArgs),
+    /// Check before a deploy what the stack and its agents depend on: credentials, bootstrap,
+    /// token, Semaphore, image, instance type, network. Exit 0: nothing failed, 1: a check failed,
+    /// 2: bad config.
+    #[command(after_help = include_str!("../help/doctor.txt"))]
+    Doctor(StatusArgs),
     /// Replace the agents' instances (after an upgrade) without interrupting a running job.
     #[command(
         after_help = include_str!("../help/rotate.txt")

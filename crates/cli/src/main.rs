@@ -8,6 +8,7 @@ mod bootstrap;
 mod deploy;
 mod destroy;
 mod diff;
+mod doctor;
 mod error;
 mod lambda;
 mod load;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Destroy(a) => destroy::run(a),
         Command::Status(a) => status::run(a),
+        Command::Doctor(a) => doctor::run(a),
         Command::Rotate(a) => rotate::run(a),
         Command::Boot(c) => boot::run(c),
     };

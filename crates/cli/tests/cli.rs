@@ -222,6 +222,7 @@ fn every_command_has_help_with_examples() {
         &["diff"],
         &["destroy"],
         &["status"],
+        &["doctor"],
         &["rotate"],
         &["simulate"],
         &["boot", "start"],
@@ -235,6 +236,14 @@ fn every_command_has_help_with_examples() {
         let examples = out.split_once("Examples:\n").map(|(_, e)| e).unwrap_or_default();
         assert!(examples.lines().next().is_some_and(|l| l.contains("agent-stack ")), "{command:?} --help has no examples:\n{out}");
     }
+}
+
+#[test]
+fn doctor_rejects_bad_flags_before_calling_aws() {
+    let config = temp_file("doctor.json", MIN);
+    let (code, _, err) = run(bin().args(["doctor", "--output", "yaml", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--output") && err.contains("yaml"), "{err}");
 }
 
 #[test]

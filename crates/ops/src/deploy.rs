@@ -54,12 +54,18 @@ pub async fn assets_bucket<C: Stacks>(cloud: &C, given: Option<&str>) -> Result<
     })
 }
 
+/// The names of the stack's images (newest first): agent-stack's own, then agent-aws-stack's.
+pub(crate) fn image_patterns(config: &Config) -> [String; 2] {
+    let (os, arch) = (config.os, config.arch);
+    [format!("agent-stack-{os}-{arch}-*"), format!("semaphore-agent-*-{os}-{arch}-*")]
+}
+
 async fn image_id<C: Images>(cloud: &C, config: &Config, inputs: &Inputs, deployed: Option<&Deployed>) -> Result<String, Error> {
     if let Some(id) = inputs.image_id.clone().or_else(|| config.ami.clone()) {
         return Ok(id);
     }
     let (os, arch) = (config.os.to_string(), config.arch.to_string());
-    let patterns = [format!("agent-stack-{os}-{arch}-*"), format!("semaphore-agent-*-{os}-{arch}-*")];
+    let patterns = image_patterns(config);
     if let Some((id, _name)) = cloud.newest_own_image(&patterns).await? {
         return Ok(id);
     }

@@ -11,6 +11,7 @@ pub mod bootstrap;
 mod change;
 pub mod deploy;
 pub mod destroy;
+pub mod doctor;
 mod error;
 pub mod fake;
 mod ports;
