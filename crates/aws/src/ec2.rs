@@ -75,3 +75,19 @@ pub async fn instance_images(
     }
     Ok(images)
 }
+
+/// The instances an Auto Scaling group launched, by its `aws:autoscaling:groupName` tag: current
+/// members and those terminated within about the last hour (EC2 still lists them then).
+pub async fn group_instance_ids(config: &aws_config::SdkConfig, group: &str) -> Result<Vec<String>, Error> {
+    let mut ids = BTreeSet::new();
+    let mut pages = Client::new(config)
+        .describe_instances()
+        .filters(Filter::builder().name("tag:aws:autoscaling:groupName").values(group).build())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::from_sdk(format!("DescribeInstances tag:aws:autoscaling:groupName={group}"), &e))?;
+        ids.extend(page.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.instance_id()).map(str::to_string));
+    }
+    Ok(ids.into_iter().collect())
+}

@@ -16,6 +16,8 @@ pub mod imds;
 pub mod inspect;
 pub mod instance;
 pub mod lifecycle;
+#[cfg(feature = "operator")]
+pub mod logs;
 pub mod presign;
 #[cfg(feature = "operator")]
 pub mod s3;
@@ -32,6 +34,8 @@ pub use aws_config::SdkConfig;
 pub use aws_sdk_autoscaling as autoscaling;
 #[cfg(feature = "operator")]
 pub use aws_sdk_cloudformation as cloudformation;
+#[cfg(feature = "operator")]
+pub use aws_sdk_cloudwatchlogs as logs_sdk;
 #[cfg(feature = "operator")]
 pub use aws_sdk_ec2 as ec2_sdk;
 pub use aws_sdk_ssm as ssm_sdk;

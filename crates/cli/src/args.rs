@@ -58,6 +58,10 @@ pub enum Command {
     /// 2: bad config.
     #[command(after_help = include_str!("../help/doctor.txt"))]
     Doctor(StatusArgs),
+    /// The instances' logs (agent, health check, cloud-init, user data, system), merged by time and
+    /// prefixed with the instance id; the agent's registration failures are marked.
+    #[command(after_help = include_str!("../help/logs.txt"))]
+    Logs(LogsArgs),
     /// Replace the agents' instances (after an upgrade) without interrupting a running job.
     #[command(
         after_help = include_str!("../help/rotate.txt")
@@ -298,6 +302,45 @@ pub struct RotateArgs {
     #[arg(long, value_name = "S", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub poll_seconds: u64,
     /// Output format of the plan.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// A log group the images write (docs/images.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogGroupArg {
+    /// /semaphore/agent: the agent's log.
+    Agent,
+    /// /semaphore/agent/health: the health check's log.
+    Health,
+    /// /semaphore/cloud-init: cloud-init (EC2Launch on Windows, ec2-macos-init on macOS).
+    CloudInit,
+    /// /semaphore/cloud-init/output: the user data's output.
+    CloudInitOutput,
+    /// The same as cloud-init-output: the user data's output.
+    Userdata,
+    /// /semaphore/system: syslog, with the watcher.
+    System,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only this instance (default: every instance of the stack's group, with those terminated
+    /// within about an hour).
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+    /// Only this log group (default: all of them).
+    #[arg(long, value_enum, value_name = "GROUP")]
+    pub group: Option<LogGroupArg>,
+    /// How far back: a number and s, m, h or d.
+    #[arg(long, value_name = "AGE", default_value = "1h")]
+    pub since: String,
+    /// Keep printing new lines (every 5 s) until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+    /// Output format: text, or one JSON object per line.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 }

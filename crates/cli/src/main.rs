@@ -12,6 +12,7 @@ mod doctor;
 mod error;
 mod lambda;
 mod load;
+mod logs;
 mod recommend;
 mod rotate;
 mod scale;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Destroy(a) => destroy::run(a),
         Command::Status(a) => status::run(a),
         Command::Doctor(a) => doctor::run(a),
+        Command::Logs(a) => logs::run(a),
         Command::Rotate(a) => rotate::run(a),
         Command::Boot(c) => boot::run(c),
     };

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use agent_stack_boot::process::agent_pids;
 use agent_stack_boot::Layout;
+use agent_stack_ops::logs::is_registration_failure;
 use agent_stack_testkit::SemaphoreStub;
 use support::{agent_log, install_agent, output, wait_until};
 
@@ -100,6 +101,22 @@ async fn unknown_keys_and_malformed_entries_stop_the_agent_before_it_registers()
     }
     assert!(agent.stub.registrations().is_empty());
     assert_eq!(agent.hook_reason(), None, "no hook without a registration");
+}
+
+/// `agent-stack logs` marks the agent's registration failures by the lines the agent writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_registration_is_logged_as_agent_stack_logs_recognizes_it() {
+    let agent = Agent::new().await;
+    agent.stub.refuse_registration_for(Duration::from_secs(3));
+    agent.configure("agent-contract-refused", "disconnect-after-job: true\ndisconnect-after-idle-timeout: 2\n");
+    let child = agent.start();
+    agent.registered("agent-contract-refused").await;
+    let (code, out) = finish(child).await;
+    assert_eq!(code, 0, "{out}");
+    let failures: Vec<&str> = out.lines().filter(|l| is_registration_failure(l)).collect();
+    assert!(!failures.is_empty(), "no line marked as a registration failure in:\n{out}");
+    assert!(failures.iter().all(|l| l.contains("503")), "{failures:?}");
+    assert!(!out.lines().any(|l| l.contains("registered") && is_registration_failure(l)), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,6 +15,7 @@ mod overrides;
 mod raw;
 mod secret;
 mod syntax;
+pub mod time;
 mod types;
 
 pub use config::{AgentSettings, AsgSettings, Config, DEFAULT_ROOT_DEVICE, MAX_STACK_NAME};

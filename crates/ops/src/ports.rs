@@ -166,3 +166,17 @@ impl Images for AwsCloud {
         agent_stack_aws::ec2::instance_images(&self.sdk, instance_ids).await
     }
 }
+
+impl crate::logs::LogSource for AwsCloud {
+    async fn group_instances(&self, group: &str) -> Result<Vec<String>, AwsError> {
+        agent_stack_aws::ec2::group_instance_ids(&self.sdk, group).await
+    }
+    async fn log_events(
+        &self,
+        group: &str,
+        streams: &[String],
+        start_ms: i64,
+    ) -> Result<Option<Vec<agent_stack_aws::logs::LogEvent>>, AwsError> {
+        agent_stack_aws::logs::events(&self.sdk, group, streams, start_ms).await
+    }
+}

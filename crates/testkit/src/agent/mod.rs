@@ -4,7 +4,8 @@
 //! - Two processes with the same command line: a parent that forwards SIGTERM and SIGINT to the
 //!   child, and the child that does the work ([`wrapped`]). A child killed by a signal is replaced
 //!   by its parent, which runs the agent itself and registers afresh.
-//! - Register: any 2xx counts; 30 tries 1 s apart, then exit 1 without the hook.
+//! - Register: any 2xx counts; 30 tries 1 s apart, each failure logged as the agent logs it
+//!   (`[Register] attempt [N] failed with [...]`), then exit 1 without the hook.
 //! - The SIGTERM/SIGINT handler is installed only after registration; a signal before that kills
 //!   the process. Only the first signal the handler sees counts.
 //! - Sync: only 200 counts; it waits `next_sync_after` ms, else 3–6 s; it syncs at once on SIGTERM
@@ -189,10 +190,12 @@ async fn register(http: &reqwest::Client, api: &str, config: &AgentConfig, name:
         "single_job": config.disconnect_after_job, "idle_timeout": config.disconnect_after_idle_timeout,
         "interruption_grace_period": config.interruption_grace_period, "job_id": config.job_id,
     });
-    for _ in 0..30 {
+    let url = format!("{api}/register");
+    let mut last = String::new();
+    for attempt in 1..=30 {
         // The agent sends JSON without a Content-Type.
         let sent = http
-            .post(format!("{api}/register"))
+            .post(&url)
             .header("Authorization", format!("Token {}", config.token))
             .header("User-Agent", "SemaphoreAgent/v2.4.0-stand-in")
             .body(registration.to_string())
@@ -203,12 +206,20 @@ async fn register(http: &reqwest::Client, api: &str, config: &AgentConfig, name:
                 let body: Value = r.json().await.map_err(|e| e.to_string())?;
                 return body["token"].as_str().map(str::to_string).ok_or_else(|| "register: no token in the answer".to_string());
             }
-            Ok(r) => println!("register: {}", r.status()),
-            Err(e) => println!("register: {e}"),
+            // The agent's retry line, as semaphoreci/agent's retry package writes it.
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let body = r.text().await.unwrap_or_default();
+                last = format!("register request to {url} got HTTP {status}: {body}");
+            }
+            Err(e) => last = e.to_string(),
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        if attempt < 30 {
+            println!("[Register] attempt [{attempt}] failed with [{last}] - retrying in 1s");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
-    Err("could not register after 30 tries".into())
+    Err(format!("failed to register agent: [Register] failed after [30] attempts - giving up: {last}"))
 }
 
 async fn disconnect(http: &reqwest::Client, api: &str, agent_token: &str) {
