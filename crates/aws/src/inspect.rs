@@ -237,3 +237,118 @@ pub async fn key_pair_exists(config: &aws_config::SdkConfig, name: &str) -> Resu
         Err(e) => absent::<()>(Error::from_sdk_with(format!("DescribeKeyPairs {name}"), &e, &["InvalidKeyPair.NotFound"])).map(|_| false),
     }
 }
+
+/// An applied service quota's value; `None` when Service Quotas does not know it.
+pub async fn service_quota(config: &aws_config::SdkConfig, service: &str, code: &str) -> Result<Option<f64>, Error> {
+    match aws_sdk_servicequotas::Client::new(config).get_service_quota().service_code(service).quota_code(code).send().await {
+        Ok(out) => Ok(out.quota().and_then(|q| q.value())),
+        Err(e) => absent(Error::from_sdk_with(format!("GetServiceQuota {service} {code}"), &e, &["NoSuchResourceException"])),
+    }
+}
+
+/// A running (or pending) instance of the account in this region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningInstance {
+    pub instance_type: String,
+    pub spot: bool,
+    /// Its Auto Scaling group (`aws:autoscaling:groupName`), if any.
+    pub group: Option<String>,
+}
+
+/// Every running or pending instance of the account in this region.
+pub async fn running_instances(config: &aws_config::SdkConfig) -> Result<Vec<RunningInstance>, Error> {
+    let mut out = Vec::new();
+    let mut pages = ec2(config)
+        .describe_instances()
+        .filters(Filter::builder().name("instance-state-name").values("pending").values("running").build())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::from_sdk("DescribeInstances instance-state-name=pending,running", &e))?;
+        out.extend(page.reservations().iter().flat_map(|r| r.instances()).map(|i| RunningInstance {
+            instance_type: i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            spot: i.instance_lifecycle().is_some_and(|l| l.as_str() == "spot"),
+            group: i.tags().iter().find(|t| t.key() == Some("aws:autoscaling:groupName")).and_then(|t| t.value()).map(str::to_string),
+        }));
+    }
+    Ok(out)
+}
+
+/// The default vCPUs of each of `types` the region knows.
+pub async fn vcpus(config: &aws_config::SdkConfig, types: &BTreeSet<String>) -> Result<std::collections::BTreeMap<String, u32>, Error> {
+    let mut vcpus = std::collections::BTreeMap::new();
+    let all: Vec<String> = types.iter().cloned().collect();
+    for batch in all.chunks(100) {
+        let kinds = batch.iter().map(|t| aws_sdk_ec2::types::InstanceType::from(t.as_str())).collect();
+        let out = ec2(config)
+            .describe_instance_types()
+            .set_instance_types(Some(kinds))
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(format!("DescribeInstanceTypes {}", batch.join(", ")), &e))?;
+        for t in out.instance_types() {
+            if let (Some(kind), Some(n)) = (t.instance_type(), t.v_cpu_info().and_then(|v| v.default_v_cpus())) {
+                vcpus.insert(kind.as_str().to_string(), u32::try_from(n).unwrap_or(0));
+            }
+        }
+    }
+    Ok(vcpus)
+}
+
+/// Whether the IAM managed policy exists.
+pub async fn policy_exists(config: &aws_config::SdkConfig, arn: &str) -> Result<bool, Error> {
+    match aws_sdk_iam::Client::new(config).get_policy().policy_arn(arn).send().await {
+        Ok(out) => Ok(out.policy().is_some()),
+        Err(e) => absent::<()>(Error::from_sdk_with(format!("GetPolicy {arn}"), &e, &["NoSuchEntity"])).map(|_| false),
+    }
+}
+
+/// A dedicated host: its instance family and when it was allocated (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    pub id: String,
+    pub state: String,
+    pub instance_family: String,
+    pub zone: String,
+    pub allocated_at: Option<i64>,
+}
+
+/// The dedicated hosts with these ids (all of the account's when empty).
+pub async fn hosts(config: &aws_config::SdkConfig, ids: &[String]) -> Result<Vec<HostFacts>, Error> {
+    let out = match ec2(config).describe_hosts().set_host_ids((!ids.is_empty()).then(|| ids.to_vec())).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            return absent(Error::from_sdk_with("DescribeHosts", &e, &["InvalidHostID.NotFound", "InvalidHostId.Malformed"]))
+                .map(|_: Option<()>| Vec::new())
+        }
+    };
+    Ok(out
+        .hosts()
+        .iter()
+        .map(|h| HostFacts {
+            id: h.host_id().unwrap_or_default().to_string(),
+            state: h.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            instance_family: h
+                .host_properties()
+                .and_then(|p| p.instance_family().or(p.instance_type()))
+                .unwrap_or_default()
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            zone: h.availability_zone().unwrap_or_default().to_string(),
+            allocated_at: h.allocation_time().map(|t| t.secs()),
+        })
+        .collect())
+}
+
+/// A License Manager configuration's counting type and status; `None` when it does not exist.
+pub async fn license_configuration(config: &aws_config::SdkConfig, arn: &str) -> Result<Option<(String, String)>, Error> {
+    match aws_sdk_licensemanager::Client::new(config).get_license_configuration().license_configuration_arn(arn).send().await {
+        Ok(out) => Ok(Some((
+            out.license_counting_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            out.status().unwrap_or_default().to_string(),
+        ))),
+        Err(e) => absent(Error::from_sdk_with(format!("GetLicenseConfiguration {arn}"), &e, &["ResourceNotFoundException"])),
+    }
+}

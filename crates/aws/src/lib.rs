@@ -38,6 +38,8 @@ pub use aws_sdk_cloudformation as cloudformation;
 pub use aws_sdk_cloudwatchlogs as logs_sdk;
 #[cfg(feature = "operator")]
 pub use aws_sdk_ec2 as ec2_sdk;
+#[cfg(feature = "operator")]
+pub use aws_sdk_iam as iam_sdk;
 pub use aws_sdk_ssm as ssm_sdk;
 
 /// For callers whose errors are one line of text (the instance side).

@@ -10,10 +10,11 @@ use agent_stack_aws::ec2_sdk::types::{ArchitectureValues, ResourceType, Tag, Tag
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_config::RegistrationToken;
 use agent_stack_testkit::moto::unique;
-use agent_stack_testkit::{Moto, SemaphoreStub};
+use agent_stack_testkit::{MissingApis, Moto, SemaphoreStub};
 use serde_json::{json, Value};
 
 const REGION: &str = "eu-west-3";
+const MAC_LICENSE: &str = "arn:aws:license-manager:eu-west-3:123456789012:license-configuration:lic-0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "doctor-registration-token-never-shown";
 
 struct World {
@@ -21,6 +22,8 @@ struct World {
     dir: PathBuf,
     base: Vec<(String, String)>,
     stub: SemaphoreStub,
+    /// moto has no EC2 quotas and no License Manager: this stand-in answers those calls.
+    missing: MissingApis,
 }
 
 impl World {
@@ -41,7 +44,9 @@ impl World {
         if json_output {
             args.extend(["--output".into(), "json".into()]);
         }
-        let (code, out, err) = cli(self.moto, &args.iter().map(String::as_str).collect::<Vec<_>>(), None, env);
+        let missing = self.missing.env();
+        let env: Vec<(&str, &str)> = missing.iter().map(|(k, v)| (*k, v.as_str())).chain(env.iter().copied()).collect();
+        let (code, out, err) = cli(self.moto, &args.iter().map(String::as_str).collect::<Vec<_>>(), None, &env);
         assert!(!out.contains(TOKEN) && !err.contains(TOKEN), "the token is never shown");
         assert!(!err.contains("panicked"), "{err}");
         (code, format!("{out}{err}"))
@@ -145,7 +150,9 @@ async fn healthy_world() -> Option<World> {
         ("SEMAPHORE_AGENT_CACHE_BUCKET_NAME", stack.as_str()),
     ];
     let base = base.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Some(World { moto, dir, base, stub })
+    // Standard on-demand as a new account has it; G and VT far too small for the group.
+    let missing = MissingApis::start(&[("L-1216C47A", 640.0), ("L-DB2E81BA", 8.0)], &[MAC_LICENSE]).await;
+    Some(World { moto, dir, base, stub, missing })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +163,9 @@ async fn doctor_passes_a_healthy_setup_and_names_what_is_broken_in_others() {
     // Healthy: nothing fails (moto offers c6i.large in every zone of the region or warns).
     let (code, out) = world.doctor(&[], &[], false);
     assert_eq!(code, 0, "{out}");
-    for check in ["AWS credentials", "bootstrap stack", "token parameter", "Semaphore", "image", "network", "key pair", "cache bucket"] {
+    for check in
+        ["AWS credentials", "bootstrap stack", "token parameter", "Semaphore", "image", "network", "vCPU quota", "key pair", "cache bucket"]
+    {
         assert!(line(&out, check).starts_with("passed"), "{check}:\n{out}");
     }
     assert!(line(&out, "Semaphore").contains("accepts the token"), "{out}");
@@ -165,6 +174,77 @@ async fn doctor_passes_a_healthy_setup_and_names_what_is_broken_in_others() {
     let report: Value = serde_json::from_str(json_out.trim()).unwrap_or_else(|e| panic!("{e}: {json_out}"));
     let checks = report["checks"].as_array().cloned().unwrap_or_default();
     assert!(checks.len() >= 9 && checks.iter().all(|c| c["status"] != "failed"), "{report}");
+
+    assert!(line(&out, "vCPU quota").contains("L-1216C47A") && world.missing.asked().contains(&"L-1216C47A".to_string()), "{out}");
+
+    // 0. A GPU family whose vCPU quota is smaller than the group's maximum needs, and spot
+    // instances of a quota Service Quotas does not answer for.
+    let (code, out) = world.doctor(&[("SEMAPHORE_AGENT_INSTANCE_TYPE", "g5.xlarge"), ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "10")], &[], false);
+    assert_eq!(code, 1, "{out}");
+    let quota = line(&out, "vCPU quota");
+    assert!(
+        quota.starts_with("FAILED") && quota.contains("L-DB2E81BA") && quota.contains("is 8 vCPUs") && quota.contains("needs 40"),
+        "{out}"
+    );
+    let (code, out) = world.doctor(&[("SEMAPHORE_AGENT_ON_DEMAND_PERCENTAGE_ABOVE_BASE", "0")], &[], false);
+    assert_eq!(code, 0, "{out}");
+    assert!(line(&out, "vCPU quota").starts_with("warning") && line(&out, "vCPU quota").contains("L-34B43A08"), "{out}");
+
+    // 0b. Managed policies: one of the account's, one that does not exist.
+    let iam = agent_stack_aws::iam_sdk::Client::new(&sdk);
+    let policy = unique("doctor-policy");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    iam.create_policy().policy_name(&policy).policy_document(document).send().await.unwrap_or_else(|e| fail(e));
+    let (code, out) = world.doctor(&[("SEMAPHORE_AGENT_MANAGED_POLICY_NAMES", &policy)], &[], false);
+    assert_eq!(code, 0, "{out}");
+    assert!(line(&out, "managed policies").starts_with("passed"), "{out}");
+    let (code, out) = world.doctor(&[("SEMAPHORE_AGENT_MANAGED_POLICY_NAMES", &format!("{policy},doctor-no-such-policy"))], &[], false);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        failed(&out, "managed policies") && line(&out, "managed policies").contains("policy/doctor-no-such-policy does not exist"),
+        "{out}"
+    );
+
+    // 0c. macOS: the license configuration (answered by the stand-in) and a mac2 host moto
+    // allocated; then an unknown configuration and a host that does not exist.
+    let ec2 = agent_stack_aws::ec2_sdk::Client::new(&sdk);
+    let allocated = ec2.allocate_hosts().instance_type("mac2.metal").availability_zone(format!("{REGION}a")).quantity(1).send().await;
+    let host = allocated.unwrap_or_else(|e| fail(e)).host_ids().first().cloned().unwrap_or_default();
+    let mac = [
+        ("SEMAPHORE_AGENT_OS", "macos"),
+        ("SEMAPHORE_AGENT_ARCH", "arm64"),
+        ("SEMAPHORE_AGENT_INSTANCE_TYPE", "mac2.metal"),
+        ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "1"),
+        ("SEMAPHORE_AGENT_LICENSE_CONFIGURATION_ARN", MAC_LICENSE),
+        ("SEMAPHORE_AGENT_MAC_DEDICATED_HOSTS", &host),
+    ];
+    let (_, out) = world.doctor(&mac, &[], false);
+    // The license and the host pass; AWS offers no mac2 in this region (moto's offerings are
+    // AWS's), which the check names as the one problem.
+    let hosts = line(&out, "macOS hosts");
+    assert!(hosts.starts_with("FAILED") && hosts.contains("mac2.metal is offered in none of the group's zones"), "{out}");
+    assert!(!hosts.contains("License") && !hosts.contains(&host), "{out}");
+    assert!(world.missing.asked().contains(&MAC_LICENSE.to_string()), "the configuration was asked for");
+    assert!(!out.contains("vCPU quota"), "Mac instances count against hosts: {out}");
+    let unknown = MAC_LICENSE.replace("lic-0", "lic-9");
+    let broken: Vec<(&str, &str)> = mac
+        .iter()
+        .copied()
+        .filter(|(k, _)| !k.ends_with("ARN") && !k.ends_with("HOSTS"))
+        .chain([
+            ("SEMAPHORE_AGENT_LICENSE_CONFIGURATION_ARN", unknown.as_str()),
+            ("SEMAPHORE_AGENT_MAC_DEDICATED_HOSTS", "h-0123456789abcdef0"),
+        ])
+        .collect();
+    let (code, out) = world.doctor(&broken, &[], false);
+    assert_eq!(code, 1, "{out}");
+    let hosts = line(&out, "macOS hosts");
+    assert!(
+        hosts.starts_with("FAILED")
+            && hosts.contains(&format!("{unknown} does not exist"))
+            && hosts.contains("h-0123456789abcdef0 does not exist"),
+        "{out}"
+    );
 
     // 1. A token Semaphore does not know (not an agent type's registration token).
     let stranger = unique("doctor-stranger");

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod hub;
 pub mod imds;
 pub mod lifecycle;
+pub mod missing;
 pub mod moto;
 pub mod rie;
 pub mod serve;
@@ -15,6 +16,7 @@ pub mod stack;
 pub use hub::{Fault, SemaphoreStub};
 pub use imds::ImdsStub;
 pub use lifecycle::LifecycleProxy;
+pub use missing::MissingApis;
 pub use moto::Moto;
 
 /// Seconds since the Unix epoch: how the agent protocol stamps `interrupted_at`.

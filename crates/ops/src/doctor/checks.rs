@@ -333,6 +333,35 @@ pub fn exists(name: &'static str, key: &str, value: &str, found: &Result<bool, A
     }
 }
 
+/// The managed policies the instance role gets exist (`(ARN, exists)` each).
+pub fn managed_policies(found: &[(String, Result<bool, AwsError>)]) -> Check {
+    const NAME: &str = "managed policies";
+    let problems: Vec<String> = found
+        .iter()
+        .filter_map(|(arn, f)| match f {
+            Ok(true) => None,
+            Ok(false) => Some(format!("{arn} does not exist")),
+            Err(e) => Some(e.to_string()),
+        })
+        .collect();
+    if problems.is_empty() {
+        let names: Vec<&str> = found.iter().map(|(a, _)| a.as_str()).collect();
+        return Check::passed(NAME, format!("{} exist", names.join(", ")));
+    }
+    Check::failed(NAME, problems.join("; "), "create them, or fix SEMAPHORE_AGENT_MANAGED_POLICY_NAMES")
+}
+
+/// The ARN of a managed policy the config names, in the caller's partition and account.
+pub fn policy_arn(policy: &agent_stack_config::ManagedPolicy, identity: &Identity) -> String {
+    match policy {
+        agent_stack_config::ManagedPolicy::Arn(arn) => arn.clone(),
+        agent_stack_config::ManagedPolicy::Name(name) => {
+            let partition = identity.arn.split(':').nth(1).unwrap_or("aws");
+            format!("arn:{partition}:iam::{}:policy/{name}", identity.account)
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "checks_tests.rs"]
 mod tests;

@@ -175,3 +175,17 @@ fn named_resources_must_exist() {
     assert!(key.next.unwrap().contains("SEMAPHORE_AGENT_KEY_NAME"));
     assert_eq!(status(&exists("cache bucket", "SEMAPHORE_AGENT_CACHE_BUCKET_NAME", "b", &Ok(true))), Status::Passed);
 }
+
+#[test]
+fn managed_policies_must_exist_in_the_callers_account() {
+    let id = Identity { account: "123456789012".into(), arn: "arn:aws-cn:iam::123456789012:user/ops".into() };
+    assert_eq!(
+        policy_arn(&agent_stack_config::ManagedPolicy::Name("ci-cache".into()), &id),
+        "arn:aws-cn:iam::123456789012:policy/ci-cache"
+    );
+    let arn = "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string();
+    assert_eq!(policy_arn(&agent_stack_config::ManagedPolicy::Arn(arn.clone()), &id), arn);
+    assert_eq!(status(&managed_policies(&[(arn.clone(), Ok(true))])), Status::Passed);
+    let missing = managed_policies(&[(arn, Ok(true)), ("arn:aws:iam::1:policy/gone".into(), Ok(false))]);
+    assert!(missing.status == Status::Failed && missing.detail.contains("policy/gone does not exist"), "{missing:?}");
+}

@@ -2,7 +2,9 @@
 //! check runs, whatever the others found; each says passed, warning or failed, and what to do.
 
 mod checks;
+mod mac;
 mod port;
+mod quota;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -100,7 +102,8 @@ where
     E: fmt::Display,
 {
     let region = cloud.region();
-    let mut checks = vec![checks::credentials(&cloud.identity().await, region.as_deref())];
+    let identity = cloud.identity().await;
+    let mut checks = vec![checks::credentials(&identity, region.as_deref())];
     checks.push(checks::bootstrap(ASSETS_STACK, &cloud.describe_stack(ASSETS_STACK).await));
 
     let name = &config.token_parameter_name;
@@ -134,6 +137,23 @@ where
     let (network, zones, vpc) = network(cloud, config).await;
     checks.push(checks::instance_type(&config.instance_type, &type_facts, &cloud.offered_zones(&config.instance_type).await, &zones));
     checks.push(network);
+    // Mac instances count against dedicated hosts, not vCPU quotas.
+    if config.mac.is_none() {
+        let vcpus = type_facts.as_ref().ok().and_then(|f| f.as_ref()).map(|f| f.vcpus);
+        checks.push(vcpu_quota(cloud, config, vcpus).await);
+    }
+    if let Some(mac) = &config.mac {
+        checks.push(mac_hosts(cloud, mac, &zones, config.asg.max_size).await);
+    }
+    if let (false, Ok(identity)) = (config.managed_policies.is_empty(), &identity) {
+        let mut found = Vec::new();
+        for policy in &config.managed_policies {
+            let arn = checks::policy_arn(policy, identity);
+            let exists = cloud.policy_exists(&arn).await;
+            found.push((arn, exists));
+        }
+        checks.push(checks::managed_policies(&found));
+    }
     if let Some(id) = &config.security_group_id {
         checks.push(checks::security_group(id, &cloud.security_group_vpc(id).await, vpc.as_deref()));
     }
@@ -144,6 +164,61 @@ where
         checks.push(checks::exists("cache bucket", "SEMAPHORE_AGENT_CACHE_BUCKET_NAME", bucket, &cloud.bucket_exists(bucket).await));
     }
     Report { stack: config.stack_name.clone(), checks }
+}
+
+/// The group's maximum (and a running warm pool) against the vCPU quotas of its instance type's
+/// family, minus what the account's other running instances of that family use.
+async fn vcpu_quota<C: Inspect>(cloud: &C, config: &Config, vcpus: Option<u32>) -> Check {
+    let class = quota::quota_class(&config.instance_type);
+    let (Some(class), Some(vcpus)) = (class, vcpus) else {
+        return quota::vcpu_quota(&config.instance_type, None, &[]);
+    };
+    let asg = &config.asg;
+    let running_pool = asg.warm_pool.filter(|p| p.state == agent_stack_config::WarmPoolState::Running).map_or(0, |p| p.size);
+    let d = &asg.distribution;
+    let (on_demand, spot) = quota::split(asg.max_size, d.on_demand_base_capacity, d.on_demand_percentage_above_base);
+    let ours = cloud.physical_id(&config.stack_name, agent_stack_template::ids::AUTO_SCALING_GROUP).await.ok().flatten();
+    let others = match cloud.running_instances().await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|i| i.group.is_none() || i.group != ours)
+            .filter(|i| quota::quota_class(&i.instance_type) == Some(class))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let types = others.iter().map(|i| i.instance_type.clone()).collect();
+    let sizes = cloud.vcpus(&types).await.unwrap_or_default();
+    let used = |spot: bool| -> u64 {
+        others.iter().filter(|i| i.spot == spot).map(|i| u64::from(sizes.get(&i.instance_type).copied().unwrap_or(0))).sum()
+    };
+    let per = u64::from(vcpus);
+    let mut needs = vec![quota::Need {
+        market: "On-Demand",
+        code: class.on_demand,
+        vcpus: u64::from(on_demand + running_pool) * per,
+        others: used(false),
+        quota: cloud.service_quota("ec2", class.on_demand).await,
+    }];
+    if spot > 0 {
+        let quota = cloud.service_quota("ec2", class.spot).await;
+        needs.push(quota::Need { market: "Spot", code: class.spot, vcpus: u64::from(spot) * per, others: used(true), quota });
+    }
+    quota::vcpu_quota(&config.instance_type, Some(class), &needs)
+}
+
+async fn mac_hosts<C: Inspect>(cloud: &C, mac: &agent_stack_config::MacHosts, zones: &BTreeSet<String>, max_size: u32) -> Check {
+    let mut facts = mac::MacFacts {
+        license: cloud.license_configuration(&mac.license_configuration_arn).await,
+        offered: Vec::new(),
+        hosts: Vec::new(),
+    };
+    for family in &mac.families {
+        facts.offered.push((family.clone(), cloud.offered_zones(&format!("{family}.metal")).await));
+    }
+    for id in &mac.dedicated_hosts {
+        facts.hosts.push((id.clone(), cloud.host(id).await));
+    }
+    mac::mac_hosts(mac, &facts, zones, max_size)
 }
 
 /// The network check, the zones the group launches into, and the VPC (when known).

@@ -1,8 +1,10 @@
 //! What the doctor asks AWS, beyond the operations' own traits; implemented on [`AwsCloud`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use agent_stack_aws::inspect::{self, Identity, ImageFacts, InstanceTypeFacts, ParameterFacts, RouteTableFacts, SubnetFacts};
+use agent_stack_aws::inspect::{
+    self, HostFacts, Identity, ImageFacts, InstanceTypeFacts, ParameterFacts, RouteTableFacts, RunningInstance, SubnetFacts,
+};
 use agent_stack_aws::Error as AwsError;
 
 use crate::{AwsCloud, Images, Parameters, Stacks};
@@ -23,6 +25,14 @@ pub trait Inspect: Stacks + Parameters + Images {
     async fn security_group_vpc(&self, id: &str) -> Result<Option<String>, AwsError>;
     async fn key_pair_exists(&self, name: &str) -> Result<bool, AwsError>;
     async fn bucket_exists(&self, name: &str) -> Result<bool, AwsError>;
+    /// An applied quota's value; `None` when Service Quotas does not know it.
+    async fn service_quota(&self, service: &str, code: &str) -> Result<Option<f64>, AwsError>;
+    async fn running_instances(&self) -> Result<Vec<RunningInstance>, AwsError>;
+    async fn vcpus(&self, types: &BTreeSet<String>) -> Result<BTreeMap<String, u32>, AwsError>;
+    async fn policy_exists(&self, arn: &str) -> Result<bool, AwsError>;
+    /// Counting type and status; `None` when it does not exist.
+    async fn license_configuration(&self, arn: &str) -> Result<Option<(String, String)>, AwsError>;
+    async fn host(&self, id: &str) -> Result<Option<HostFacts>, AwsError>;
 }
 
 impl Inspect for AwsCloud {
@@ -64,5 +74,23 @@ impl Inspect for AwsCloud {
     }
     async fn bucket_exists(&self, name: &str) -> Result<bool, AwsError> {
         agent_stack_aws::s3::bucket_exists(self.sdk(), name).await
+    }
+    async fn service_quota(&self, service: &str, code: &str) -> Result<Option<f64>, AwsError> {
+        inspect::service_quota(self.sdk(), service, code).await
+    }
+    async fn running_instances(&self) -> Result<Vec<RunningInstance>, AwsError> {
+        inspect::running_instances(self.sdk()).await
+    }
+    async fn vcpus(&self, types: &BTreeSet<String>) -> Result<BTreeMap<String, u32>, AwsError> {
+        inspect::vcpus(self.sdk(), types).await
+    }
+    async fn policy_exists(&self, arn: &str) -> Result<bool, AwsError> {
+        inspect::policy_exists(self.sdk(), arn).await
+    }
+    async fn license_configuration(&self, arn: &str) -> Result<Option<(String, String)>, AwsError> {
+        inspect::license_configuration(self.sdk(), arn).await
+    }
+    async fn host(&self, id: &str) -> Result<Option<HostFacts>, AwsError> {
+        Ok(inspect::hosts(self.sdk(), &[id.to_string()]).await?.into_iter().next())
     }
 }
