@@ -91,3 +91,39 @@ pub async fn group_instance_ids(config: &aws_config::SdkConfig, group: &str) -> 
     }
     Ok(ids.into_iter().collect())
 }
+
+/// The dedicated hosts the group's instances (current, and terminated within about an hour) run
+/// or ran on.
+pub async fn group_instance_hosts(config: &aws_config::SdkConfig, group: &str) -> Result<Vec<String>, Error> {
+    let mut hosts = BTreeSet::new();
+    let mut pages = Client::new(config)
+        .describe_instances()
+        .filters(Filter::builder().name("tag:aws:autoscaling:groupName").values(group).build())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::from_sdk(format!("DescribeInstances tag:aws:autoscaling:groupName={group}"), &e))?;
+        hosts.extend(page.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.placement()?.host_id()).map(str::to_string));
+    }
+    Ok(hosts.into_iter().collect())
+}
+
+/// Releases dedicated hosts; returns the ones AWS did not release, with its reason.
+pub async fn release_hosts(config: &aws_config::SdkConfig, ids: &[String]) -> Result<Vec<(String, String)>, Error> {
+    let out = Client::new(config)
+        .release_hosts()
+        .set_host_ids(Some(ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk(format!("ReleaseHosts {}", ids.join(", ")), &e))?;
+    Ok(out
+        .unsuccessful()
+        .iter()
+        .map(|u| {
+            let id = u.resource_id().unwrap_or_default().to_string();
+            let why =
+                u.error().map(|e| format!("{}: {}", e.code().unwrap_or_default(), e.message().unwrap_or_default())).unwrap_or_default();
+            (id, why)
+        })
+        .collect())
+}

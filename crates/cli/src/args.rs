@@ -279,6 +279,15 @@ pub struct DestroyArgs {
     /// their running jobs.
     #[arg(long)]
     pub force: bool,
+    /// macOS: then release the stack's dedicated hosts (those the config names and those its
+    /// instances ran on) whose 24-hour minimum allocation has passed; the others are listed with
+    /// the time from which they can go.
+    #[arg(long)]
+    pub release_hosts: bool,
+    /// With --release-hosts: wait for the other hosts, releasing each once it can go (Ctrl-C stops
+    /// waiting).
+    #[arg(long, requires = "release_hosts")]
+    pub wait_for_hosts: bool,
 }
 
 #[derive(Debug, Args)]

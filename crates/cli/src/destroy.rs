@@ -10,28 +10,33 @@ use agent_stack_semaphore::SemaphoreClient;
 
 use crate::args::DestroyArgs;
 use crate::error::CliError;
+use crate::hosts::{self, HostChoice};
 use crate::load::load_valid;
 use crate::stack_ops::{self, Terminal};
 
 pub fn run(args: &DestroyArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
+    if args.release_hosts && config.mac.is_none() {
+        return Err(CliError::Input(
+            "--release-hosts applies to macOS stacks only (SEMAPHORE_AGENT_OS=macos): other stacks have no dedicated hosts".into(),
+        ));
+    }
     let stack = &config.stack_name;
-    let destroyed = stack_ops::runtime()?.block_on(async {
+    stack_ops::runtime()?.block_on(async {
         let cloud = AwsCloud::new(&sdk_config(CallProfile::Command).await);
+        // Found before the group empties, while its instances still name their hosts.
+        let hosts = if config.mac.is_some() { hosts::find(&cloud, &config).await } else { Vec::new() };
         let options = DestroyOptions { force: args.force, poll: Duration::from_secs(5) };
         let queue_for = |token| SemaphoreClient::new(&config.endpoint, token);
-        destroy(&cloud, &mut Terminal { yes: args.yes }, &config, queue_for, options).await
-    })?;
-    if destroyed == Destroyed::Missing {
-        println!("stack {stack} does not exist: nothing to destroy");
-        return Ok(());
-    }
-    println!("stack {stack} deleted");
-    if let Some(mac) = &config.mac {
-        println!(
-            "macOS: dedicated hosts are billed for at least 24 h and are not part of the stack; release them in the EC2 console or with `aws ec2 release-hosts --host-ids …`{}",
-            if mac.dedicated_hosts.is_empty() { String::new() } else { format!(" ({})", mac.dedicated_hosts.join(", ")) }
-        );
-    }
-    Ok(())
+        let destroyed = destroy(&cloud, &mut Terminal { yes: args.yes }, &config, queue_for, options).await?;
+        if destroyed == Destroyed::Missing {
+            println!("stack {stack} does not exist: nothing to destroy");
+        } else {
+            println!("stack {stack} deleted");
+        }
+        if config.mac.is_some() {
+            hosts::after_destroy(&cloud, &hosts, HostChoice { release: args.release_hosts, wait: args.wait_for_hosts }).await?;
+        }
+        Ok(())
+    })
 }

@@ -10,6 +10,7 @@ mod destroy;
 mod diff;
 mod doctor;
 mod error;
+mod hosts;
 mod lambda;
 mod load;
 mod logs;

@@ -14,6 +14,7 @@ pub mod destroy;
 pub mod doctor;
 mod error;
 pub mod fake;
+pub mod hosts;
 pub mod logs;
 mod ports;
 pub mod rotate;

@@ -180,3 +180,15 @@ impl crate::logs::LogSource for AwsCloud {
         agent_stack_aws::logs::events(&self.sdk, group, streams, start_ms).await
     }
 }
+
+impl crate::hosts::Hosts for AwsCloud {
+    async fn group_instance_hosts(&self, group: &str) -> Result<Vec<String>, AwsError> {
+        agent_stack_aws::ec2::group_instance_hosts(&self.sdk, group).await
+    }
+    async fn host(&self, id: &str) -> Result<Option<agent_stack_aws::inspect::HostFacts>, AwsError> {
+        Ok(agent_stack_aws::inspect::hosts(&self.sdk, &[id.to_string()]).await?.into_iter().next())
+    }
+    async fn release_hosts(&self, ids: &[String]) -> Result<Vec<(String, String)>, AwsError> {
+        agent_stack_aws::ec2::release_hosts(&self.sdk, ids).await
+    }
+}

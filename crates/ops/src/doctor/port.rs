@@ -91,6 +91,6 @@ impl Inspect for AwsCloud {
         inspect::license_configuration(self.sdk(), arn).await
     }
     async fn host(&self, id: &str) -> Result<Option<HostFacts>, AwsError> {
-        Ok(inspect::hosts(self.sdk(), &[id.to_string()]).await?.into_iter().next())
+        crate::hosts::Hosts::host(self, id).await
     }
 }
