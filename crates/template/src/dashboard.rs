@@ -112,9 +112,9 @@ impl Grid {
 
 fn header(config: &Config) -> Value {
     let scaling = if config.dynamic_scaling {
-        "Jobs, agents and decisions come from the scaler's metrics (namespace `Semaphore`) and log."
+        format!("Jobs, agents and decisions come from the scaler's metrics (namespace `{}`) and log.", emf::NAMESPACE)
     } else {
-        "Static fleet: no scaler runs, so Semaphore's job and agent counts are not recorded."
+        "Static fleet: no scaler runs, so Semaphore's job and agent counts are not recorded.".to_string()
     };
     let markdown = format!(
         "## Semaphore agents: stack {}\n{scaling} Made by agent-stack's template: edits here are lost on the next deploy.",

@@ -34,7 +34,7 @@ fn metrics(t: &Value) -> Vec<MetricId> {
     for w in widgets(t) {
         for row in w["properties"]["metrics"].as_array().into_iter().flatten() {
             let items: Vec<&str> = row.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            assert!(items.len() >= 2 && items.len() % 2 == 0, "malformed metric row {row}");
+            assert!(items.len() >= 2 && items.len().is_multiple_of(2), "malformed metric row {row}");
             let dims = items[2..].chunks(2).map(|p| (p[0].to_string(), p[1].to_string())).collect();
             out.push((items[0].to_string(), items[1].to_string(), dims));
         }
