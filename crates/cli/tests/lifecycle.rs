@@ -150,6 +150,9 @@ async fn bootstrap_token_deploy_status_diff_update_destroy() {
     assert!(s["asg"]["name"].as_str().is_some_and(|n| n.contains("autoScalingGroup")));
     assert_eq!((s["asg"]["min"].clone(), s["asg"]["max"].clone(), s["asg"]["desired"].clone()), (json!(0), json!(1), json!(0)));
     assert_eq!(s["instances"], json!([]));
+    // The dashboard moto made from the template, named after the stack and its region.
+    let url = format!("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/{stack}-us-east-1");
+    assert_eq!(s["dashboard"], json!(url));
 
     // deploy again with no change: says so, changes nothing.
     let (code, out, err) = cli(moto, &dir, &deploy_args, None);

@@ -21,6 +21,9 @@ pub struct StatusReport {
     pub asg: Option<GroupSummary>,
     pub instances: Option<Vec<InstanceSummary>>,
     pub semaphore: SemaphoreView,
+    /// The stack's CloudWatch dashboard in the console; `None` for a stack deployed before the
+    /// dashboard existed, or in a partition whose console address is unknown.
+    pub dashboard: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,6 +74,7 @@ where
         Some(name) => cloud.describe_group(&name).await?,
         None => None,
     };
+    let dashboard = cloud.physical_id(stack, ids::DASHBOARD).await?.and_then(|name| dashboard_url(&info.id, &name));
     let semaphore = semaphore_view(cloud, config, queue_for).await;
     Ok(StatusReport {
         stack: stack.to_string(),
@@ -94,7 +98,29 @@ where
                 .collect()
         }),
         semaphore,
+        dashboard,
     })
+}
+
+/// The console page of dashboard `name`, in the partition and region of the stack whose ARN is
+/// `stack_id` (`arn:<partition>:cloudformation:<region>:…`).
+pub fn dashboard_url(stack_id: &str, name: &str) -> Option<String> {
+    let mut parts = stack_id.split(':');
+    let (Some("arn"), Some(partition), Some("cloudformation"), Some(region)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let plain = |s: &str, extra: char| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == extra);
+    if !plain(region, '-') || !plain(name, '_') {
+        return None;
+    }
+    let host = match partition {
+        "aws" => format!("{region}.console.aws.amazon.com"),
+        "aws-cn" => "console.amazonaws.cn".to_string(),
+        "aws-us-gov" => "console.amazonaws-us-gov.com".to_string(),
+        _ => return None,
+    };
+    Some(format!("https://{host}/cloudwatch/home?region={region}#dashboards/dashboard/{name}"))
 }
 
 /// Semaphore's metrics for the stack's agent type, read with its registration token.
@@ -154,12 +180,16 @@ impl fmt::Display for StatusReport {
             writeln!(f, "draining: {what}{busy}")?;
         }
         match &self.semaphore {
-            SemaphoreView::Error { error } => write!(f, "semaphore: {error}"),
+            SemaphoreView::Error { error } => write!(f, "semaphore: {error}")?,
             SemaphoreView::Metrics(m) => write!(
                 f,
                 "semaphore: {} queued, {} running jobs; {} idle, {} occupied agents",
                 m.jobs.queued, m.jobs.running, m.agents.idle, m.agents.occupied
-            ),
+            )?,
+        }
+        match &self.dashboard {
+            Some(url) => write!(f, "\ndashboard: {url}"),
+            None => Ok(()),
         }
     }
 }
@@ -189,10 +219,12 @@ mod tests {
             asg: Some(GroupSummary { name: "g".into(), desired: 1, min: 0, max: 3, warm_pool: None }),
             instances: Some(vec![InstanceSummary { launch_template_version: Some("4".into()), draining: true, member }]),
             semaphore,
+            dashboard: None,
         }
     }
 
-    /// The JSON `status --output json` has printed since its first version, plus `draining`.
+    /// The JSON `status --output json` has printed since its first version, plus `draining` and
+    /// `dashboard`.
     #[test]
     fn json_keeps_its_shape() {
         let metrics = Metrics { jobs: Jobs { queued: 2, running: 1 }, agents: Agents { idle: 0, occupied: 1 } };
@@ -208,6 +240,7 @@ mod tests {
                     "protected_from_scale_in": false, "launch_template_version": "4", "draining": true,
                 }],
                 "semaphore": { "jobs": { "queued": 2, "running": 1 }, "agents": { "idle": 0, "occupied": 1 } },
+                "dashboard": null,
             })
         );
         let failed = serde_json::to_value(report(SemaphoreView::Error { error: "GET …: HTTP 401".into() })).unwrap_or_default();
@@ -233,5 +266,39 @@ mod tests {
         let metrics = Metrics { jobs: Jobs { queued: 0, running: 1 }, agents: Agents { idle: 0, occupied: 1 } };
         let text = report(SemaphoreView::Metrics(metrics)).to_string();
         assert!(text.contains("; Semaphore counts 1 occupied agents in all"), "{text}");
+    }
+
+    #[test]
+    fn the_dashboard_link_follows_the_stacks_partition_and_region() {
+        let stack = |partition: &str, region: &str| format!("arn:{partition}:cloudformation:{region}:123456789012:stack/s/0f1e2d3c");
+        assert_eq!(
+            dashboard_url(&stack("aws", "eu-west-1"), "s-eu-west-1").as_deref(),
+            Some("https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/s-eu-west-1")
+        );
+        assert_eq!(
+            dashboard_url(&stack("aws-cn", "cn-north-1"), "s-cn-north-1").as_deref(),
+            Some("https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#dashboards/dashboard/s-cn-north-1")
+        );
+        assert_eq!(
+            dashboard_url(&stack("aws-us-gov", "us-gov-west-1"), "s").as_deref(),
+            Some("https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#dashboards/dashboard/s")
+        );
+        for (id, name) in [
+            (stack("aws-iso", "us-iso-east-1"), "s"),
+            ("arn:fake:stack/s".to_string(), "s"),
+            (stack("aws", ""), "s"),
+            (stack("aws", "us-east-1"), "s#x"),
+        ] {
+            assert_eq!(dashboard_url(&id, name), None, "{id} {name}");
+        }
+    }
+
+    #[test]
+    fn text_and_json_carry_the_dashboard_link() {
+        let mut r = report(SemaphoreView::Error { error: "no token".into() });
+        let url = "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/s-us-east-1";
+        r.dashboard = Some(url.into());
+        assert_eq!(r.to_string().lines().last(), Some(format!("dashboard: {url}").as_str()));
+        assert_eq!(serde_json::to_value(&r).unwrap_or_default()["dashboard"], url);
     }
 }

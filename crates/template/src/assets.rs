@@ -193,6 +193,18 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("Custom::AzRebalanceSuspender", &["lambda:InvokeFunction"]),
     (
+        "AWS::CloudWatch::Dashboard",
+        &[
+            "cloudwatch:PutDashboard",
+            "cloudwatch:GetDashboard",
+            "cloudwatch:DeleteDashboards",
+            "cloudwatch:ListDashboards",
+            "cloudwatch:TagResource",
+            "cloudwatch:UntagResource",
+            "cloudwatch:ListTagsForResource",
+        ],
+    ),
+    (
         "AWS::ResourceGroups::Group",
         &[
             "resource-groups:CreateGroup",

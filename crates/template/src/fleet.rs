@@ -137,10 +137,8 @@ fn auto_scaling_group(config: &Config) -> Value {
     if let Some(lifetime) = asg.max_instance_lifetime {
         props["MaxInstanceLifetime"] = json!(lifetime);
     }
-    if !asg.metrics.is_empty() {
-        let metrics: Vec<&str> = asg.metrics.iter().map(|m| m.as_str()).collect();
-        props["MetricsCollection"] = json!([{ "Granularity": "1Minute", "Metrics": metrics }]);
-    }
+    let metrics = crate::dashboard::collected_group_metrics(config);
+    props["MetricsCollection"] = json!([{ "Granularity": "1Minute", "Metrics": metrics }]);
     resource("AWS::AutoScaling::AutoScalingGroup", props)
 }
 

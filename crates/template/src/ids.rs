@@ -40,6 +40,9 @@ pub const SCALER_RULE: &str = "scalerRule7E4F6830";
 pub const SCALER_PERMISSION: &str = "scalerRuleAllowEventRuleAwsSemaphoreAgentStackscalerLambdaEE2241706771B033";
 pub const SCALER_LOG_GROUP: &str = "scalerLogGroup";
 
+/// New: the stack's CloudWatch dashboard.
+pub const DASHBOARD: &str = "dashboard";
+
 /// Template parameters filled in at deploy time.
 pub mod param {
     pub const IMAGE_ID: &str = "ImageId";

@@ -6,6 +6,7 @@
 
 pub mod assets;
 mod cfn;
+pub mod dashboard;
 pub mod diff;
 mod fleet;
 mod functions;
@@ -87,6 +88,7 @@ pub fn synth(config: &Config, options: &SynthOptions) -> Template {
     instances::add(&mut t, config);
     fleet::add(&mut t, config);
     functions::add(&mut t, config);
+    dashboard::add(&mut t, config);
     add_outputs(&mut t, config);
     t
 }

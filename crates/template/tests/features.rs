@@ -381,7 +381,11 @@ fn asg_defaults() {
     let a = asg(&t);
     assert_eq!((&a["MinSize"], &a["MaxSize"], &a["Cooldown"]), (&json!("0"), &json!("1"), &json!("60")));
     assert!(a.get("DesiredCapacity").is_none(), "unset so updates keep the scaler's value");
-    assert!(a.get("MetricsCollection").is_none());
+    // The dashboard's group metrics (free at 1-minute granularity).
+    assert_eq!(
+        a["MetricsCollection"],
+        json!([{ "Granularity": "1Minute", "Metrics": ["GroupDesiredCapacity", "GroupInServiceCapacity", "GroupPendingCapacity", "GroupTerminatingCapacity"] }])
+    );
     assert!(a.get("MaxInstanceLifetime").is_none());
     assert_eq!(a["AvailabilityZones"], json!({ "Fn::GetAZs": "" }));
     assert_eq!(
@@ -405,7 +409,11 @@ fn asg_desired_min_max_lifetime_and_metrics_can_be_set() {
     assert_eq!(a["MaxInstanceLifetime"], 86400);
     assert_eq!(
         a["MetricsCollection"],
-        json!([{ "Granularity": "1Minute", "Metrics": ["GroupDesiredCapacity", "GroupInServiceInstances"] }])
+        json!([{
+            "Granularity": "1Minute",
+            // The configured ones, then those the dashboard plots.
+            "Metrics": ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupInServiceCapacity", "GroupPendingCapacity", "GroupTerminatingCapacity"],
+        }])
     );
 }
 

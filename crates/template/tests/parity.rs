@@ -28,6 +28,7 @@ const ADDED: &[(&str, &str)] = &[
     ("scalerLogGroup", "native log group (30 days) instead of LogRetention"),
     ("azRebalanceSuspension", "the AZRebalance suspension, served by our Lambda directly"),
     ("autoScalingGroupNameParameter", "the group's name for its instances, which heartbeat and complete their drain's lifecycle action"),
+    ("dashboard", "the stack's CloudWatch dashboard: jobs, agents, group capacity, scaler decisions, errors and function health"),
 ];
 
 /// Deliberate property differences: (logical ID or `*`, path prefix, reason).
@@ -51,6 +52,7 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
     ("*Polic*", "/PolicyDocument", "checked action by action in policies_keep_every_reference_action_and_add_only_log_writes: ARNs scoped to the stack's region and account, kms:Decrypt fixed (alias/aws/ssm matched through kms:ResourceAliases), PutMetricData limited to the Semaphore namespace, log writes to the function's own log group"),
     // Instances.
     ("autoScalingGroup", "/LifecycleHookSpecificationList", "termination lifecycle hook: every termination the group starts lets a busy agent finish its job"),
+    ("autoScalingGroup", "/MetricsCollection", "the configured metrics, then the group metrics the dashboard plots (free at 1-minute granularity; no interruption on update)"),
     ("SemaphoreAgentConfigParameterF91637D0", "/Value", "agent-aws-stack's fields unchanged, then `drain`: the hook, heartbeat timeout and group-name parameter"),
     ("launchTemplateDEE5742D", "/LaunchTemplateData/MetadataOptions", "IMDSv2 required, hop limit 2 so job containers still reach IMDS"),
     ("launchTemplateDEE5742D", "/LaunchTemplateData/BlockDeviceMappings", "root EBS volume always encrypted"),
