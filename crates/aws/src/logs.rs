@@ -14,8 +14,9 @@ pub struct LogEvent {
     pub message: String,
 }
 
-/// The events of `streams` in `group` from `start_ms` on, every page, oldest first within each
-/// page. `Ok(None)` when the group does not exist (no instance has written to it yet).
+/// The events of `streams` (every stream when empty) in `group` from `start_ms` on, every page,
+/// oldest first within each page. `Ok(None)` when the group does not exist (nothing has written
+/// to it yet).
 pub async fn events(
     config: &aws_config::SdkConfig,
     group: &str,
@@ -25,14 +26,11 @@ pub async fn events(
     let client = Client::new(config);
     let mut events = Vec::new();
     // FilterLogEvents takes at most 100 stream names per call.
-    for batch in streams.chunks(100) {
-        let mut pages = client
-            .filter_log_events()
-            .log_group_name(group)
-            .set_log_stream_names(Some(batch.to_vec()))
-            .start_time(start_ms)
-            .into_paginator()
-            .send();
+    let batches: Vec<Option<Vec<String>>> =
+        if streams.is_empty() { vec![None] } else { streams.chunks(100).map(|b| Some(b.to_vec())).collect() };
+    for batch in batches {
+        let mut pages =
+            client.filter_log_events().log_group_name(group).set_log_stream_names(batch).start_time(start_ms).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = match page {
                 Ok(page) => page,

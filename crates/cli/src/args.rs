@@ -57,7 +57,7 @@ pub enum Command {
     /// token, Semaphore, image, instance type, network. Exit 0: nothing failed, 1: a check failed,
     /// 2: bad config.
     #[command(after_help = include_str!("../help/doctor.txt"))]
-    Doctor(StatusArgs),
+    Doctor(DoctorArgs),
     /// The instances' logs (agent, health check, cloud-init, user data, system), merged by time and
     /// prefixed with the instance id; the agent's registration failures are marked.
     #[command(after_help = include_str!("../help/logs.txt"))]
@@ -356,6 +356,22 @@ pub struct LogsArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format (with --watch: one JSON object per refresh).
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Keep watching: redraw in place on a terminal (one line per refresh otherwise), with the
+    /// scaler's latest decisions, until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between refreshes with --watch.
+    #[arg(long, value_name = "S", default_value_t = 5, requires = "watch", value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format.

@@ -5,12 +5,12 @@ use agent_stack_ops::doctor::doctor;
 use agent_stack_ops::AwsCloud;
 use agent_stack_semaphore::SemaphoreClient;
 
-use crate::args::{Output, StatusArgs};
+use crate::args::{DoctorArgs, Output};
 use crate::error::CliError;
 use crate::load::load_valid;
 use crate::stack_ops;
 
-pub fn run(args: &StatusArgs) -> Result<(), CliError> {
+pub fn run(args: &DoctorArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
     let report = stack_ops::runtime()?.block_on(async {
         let cloud = AwsCloud::new(&sdk_config(CallProfile::Command).await);

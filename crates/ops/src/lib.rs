@@ -19,6 +19,7 @@ pub mod logs;
 mod ports;
 pub mod rotate;
 pub mod status;
+pub mod watch;
 
 pub use change::{changes_what_agents_boot_with, check_updatable, risky, Applied, Deployed};
 pub use error::Error;

@@ -195,14 +195,14 @@ impl fmt::Display for StatusReport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use agent_stack_aws::group::TemplateVersion;
     use agent_stack_aws::states::LifecycleState;
     use agent_stack_scaler::{Agents, Jobs};
     use serde_json::json;
 
-    fn report(semaphore: SemaphoreView) -> StatusReport {
+    pub(crate) fn report(semaphore: SemaphoreView) -> StatusReport {
         let member = Member {
             id: "i-1".into(),
             lifecycle_state: LifecycleState::TerminatingWait,
