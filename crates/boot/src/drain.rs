@@ -30,11 +30,22 @@ pub struct Hold {
 /// group's name parameter. `None`: the stack has no drain hook (made before it existed), so the
 /// group terminates the instance without waiting.
 pub async fn find(sdk: &SdkConfig, layout: &Layout, instance_id: &str) -> Result<Option<Hold>, String> {
+    find_in(sdk, &saved(sdk, layout).await?, instance_id).await
+}
+
+/// The stack's config parameter `boot start` saved the name of, read again from SSM.
+pub async fn saved(sdk: &SdkConfig, layout: &Layout) -> Result<AgentConfigParameter, String> {
     let config_parameter = saved_config_parameter(layout)?;
     let text = read(sdk, &config_parameter).await?;
     let (param, _) = AgentConfigParameter::from_json(&text).map_err(|e| format!("SSM parameter {config_parameter}: {e}"))?;
-    let grace_s = param.interruption_grace_period_s().map_err(|e| format!("SSM parameter {config_parameter}: {e}"))?;
-    let Some(drain) = param.drain else { return Ok(None) };
+    param.interruption_grace_period_s().map_err(|e| format!("SSM parameter {config_parameter}: {e}"))?;
+    Ok(param)
+}
+
+/// [`find`] with the parameter at hand.
+pub async fn find_in(sdk: &SdkConfig, param: &AgentConfigParameter, instance_id: &str) -> Result<Option<Hold>, String> {
+    let grace_s = param.interruption_grace_period_s()?;
+    let Some(drain) = param.drain.clone() else { return Ok(None) };
     let group = read(sdk, &drain.group_name_parameter_name).await?;
     let action = LifecycleAction { group, hook: drain.lifecycle_hook_name, instance_id: instance_id.to_string() };
     Ok(Some(Hold {

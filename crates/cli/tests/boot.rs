@@ -279,6 +279,26 @@ async fn an_agent_that_ran_its_job_leaves_the_group_without_lowering_desired() {
     assert!(fleet.stub.job_log(&results[0].0).join("\n").contains("built-42"));
 }
 
+/// With a warm pool the next job's instance comes from the pool when demand asks for it: after
+/// its job an instance lowers the desired capacity instead of leaving a replacement waiting idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_a_warm_pool_an_agent_that_ran_its_job_lowers_desired() {
+    let pool = [("SEMAPHORE_AGENT_WARM_POOL_SIZE", "1"), ("SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", "0")];
+    let Some(fleet) = fleet_with(2, &pool).await else { return };
+    let (instance, imds) = fleet.first_instance().await;
+    fleet.stub.set_job_commands(&["echo pooled"]);
+    fleet.stub.enqueue(TOKEN, 1);
+    let (code, log) = fleet.run_boot(&imds, &fleet.start_args(&fleet.config_parameter(), &fleet.agent_service_command())).await;
+    assert_eq!(code, 0, "{log}");
+    fleet
+        .wait_for("the instance to leave after its job, lowering desired", |(desired, i)| {
+            *desired == 1 && !i.iter().any(|(id, _, _)| id == &instance)
+        })
+        .await;
+    let results = fleet.stub.job_results();
+    assert_eq!(results.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>(), ["passed"]);
+}
+
 /// `boot watch` for the whole life of an instance, as the image runs it.
 fn watcher(fleet: &Fleet, imds: &ImdsStub) -> std::process::Child {
     let dir = fleet.agent_dir().display().to_string();

@@ -39,9 +39,13 @@ pub struct AgentConfigParameter {
     /// The group's launch lifecycle hook ([`crate::launch`]); only with a warm pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_hook_name: Option<String>,
+    /// The shutdown hook lowers the desired capacity after a finished job too (with a warm pool:
+    /// demand pulls the next instance from the pool instead of a replacement waiting idle).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lower_desired_after_job: bool,
 }
 
-const KNOWN_FIELDS: [&str; 10] = [
+const KNOWN_FIELDS: [&str; 11] = [
     "endpoint",
     "agentTokenParameterName",
     "sshKeysParameterName",
@@ -52,6 +56,7 @@ const KNOWN_FIELDS: [&str; 10] = [
     "interruptionGracePeriod",
     "drain",
     "launchHookName",
+    "lowerDesiredAfterJob",
 ];
 
 impl AgentConfigParameter {
@@ -134,12 +139,17 @@ mod tests {
     #[test]
     fn a_grace_period_other_than_the_default_and_the_hooks_are_written_and_read() {
         let drain = r#""drain":{"lifecycleHookName":"h","groupNameParameterName":"g","heartbeatTimeout":120}"#;
-        let value = VALUE.replacen('}', &format!(r#","interruptionGracePeriod":"90",{drain},"launchHookName":"l"}}"#), 1);
+        let value = VALUE.replacen(
+            '}',
+            &format!(r#","interruptionGracePeriod":"90",{drain},"launchHookName":"l","lowerDesiredAfterJob":true}}"#),
+            1,
+        );
         let (p, unknown) = AgentConfigParameter::from_json(&value).unwrap();
         assert!(unknown.is_empty());
         assert_eq!(p.interruption_grace_period_s(), Ok(90));
         assert_eq!(p.drain.as_ref().map(|d| d.heartbeat_timeout), Some(120));
         assert_eq!(p.launch_hook_name.as_deref(), Some("l"));
+        assert!(p.lower_desired_after_job);
         // Every field the struct writes is one `from_json` knows.
         let written = serde_json::to_value(&p).unwrap();
         let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();

@@ -74,6 +74,7 @@ pub fn agent_config(config: &Config) -> AgentConfigParameter {
             .then(|| config.agent.interruption_grace_period.to_string()),
         drain: Some(drain_hook(config)),
         launch_hook_name: config.asg.warm_pool.is_some().then(|| LAUNCH_HOOK_NAME.to_string()),
+        lower_desired_after_job: config.asg.warm_pool.is_some(),
     }
 }
 

@@ -60,6 +60,7 @@ fn agent_config_parameter_is_named_after_the_stack_with_defaults() {
                 heartbeat_timeout: 900,
             }),
             launch_hook_name: None,
+            lower_desired_after_job: false,
         }
     );
 }
@@ -817,10 +818,13 @@ fn a_warm_pool_holds_launches_until_the_instances_are_prepared() {
     assert_eq!(t["Resources"]["warmPool"]["DependsOn"], json!(["launchLifecycleHook"]));
     assert_eq!(asg(&t)["LifecycleHookSpecificationList"].as_array().map(Vec::len), Some(1));
     assert_eq!(agent_config(&t).launch_hook_name.as_deref(), Some("semaphore-agent-launch"));
+    // After a job the instance lowers the desired capacity: demand pulls from the pool.
+    assert!(agent_config(&t).lower_desired_after_job);
     // Without a pool: no launch hook, and nothing new in the instances' parameter.
     let plain = template(&[]);
     assert!(plain["Resources"].get("launchLifecycleHook").is_none());
     assert_eq!(agent_config(&plain).launch_hook_name, None);
+    assert!(!agent_config(&plain).lower_desired_after_job);
 }
 
 #[test]
