@@ -79,23 +79,22 @@ pub async fn instance_images(
 /// The instances an Auto Scaling group launched, by its `aws:autoscaling:groupName` tag: current
 /// members and those terminated within about the last hour (EC2 still lists them then).
 pub async fn group_instance_ids(config: &aws_config::SdkConfig, group: &str) -> Result<Vec<String>, Error> {
-    let mut ids = BTreeSet::new();
-    let mut pages = Client::new(config)
-        .describe_instances()
-        .filters(Filter::builder().name("tag:aws:autoscaling:groupName").values(group).build())
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::from_sdk(format!("DescribeInstances tag:aws:autoscaling:groupName={group}"), &e))?;
-        ids.extend(page.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.instance_id()).map(str::to_string));
-    }
-    Ok(ids.into_iter().collect())
+    launched_by(config, group, |i| i.instance_id()).await
 }
 
 /// The dedicated hosts the group's instances (current, and terminated within about an hour) run
 /// or ran on.
 pub async fn group_instance_hosts(config: &aws_config::SdkConfig, group: &str) -> Result<Vec<String>, Error> {
-    let mut hosts = BTreeSet::new();
+    launched_by(config, group, |i| i.placement()?.host_id()).await
+}
+
+/// `pick` of each instance the group launched, sorted and without repeats.
+async fn launched_by(
+    config: &aws_config::SdkConfig,
+    group: &str,
+    pick: impl Fn(&aws_sdk_ec2::types::Instance) -> Option<&str>,
+) -> Result<Vec<String>, Error> {
+    let mut found = BTreeSet::new();
     let mut pages = Client::new(config)
         .describe_instances()
         .filters(Filter::builder().name("tag:aws:autoscaling:groupName").values(group).build())
@@ -103,9 +102,9 @@ pub async fn group_instance_hosts(config: &aws_config::SdkConfig, group: &str) -
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| Error::from_sdk(format!("DescribeInstances tag:aws:autoscaling:groupName={group}"), &e))?;
-        hosts.extend(page.reservations().iter().flat_map(|r| r.instances()).filter_map(|i| i.placement()?.host_id()).map(str::to_string));
+        found.extend(page.reservations().iter().flat_map(|r| r.instances()).filter_map(&pick).map(str::to_string));
     }
-    Ok(hosts.into_iter().collect())
+    Ok(found.into_iter().collect())
 }
 
 /// Releases dedicated hosts; returns the ones AWS did not release, with its reason.

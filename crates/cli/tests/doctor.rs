@@ -2,15 +2,16 @@
 //! and each broken one fails the check that names it, with what to do. The set-up lives in a region
 //! of its own (moto keeps regions apart), so bootstrap and the default VPC's routes are this test's.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+
+mod common;
 
 use agent_stack_aws::ec2_sdk::types::{ArchitectureValues, ResourceType, Tag, TagSpecification};
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_config::RegistrationToken;
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::{MissingApis, Moto, SemaphoreStub};
+use common::{on_moto, run_with_stdin};
 use serde_json::{json, Value};
 
 const REGION: &str = "eu-west-3";
@@ -54,21 +55,9 @@ impl World {
 }
 
 fn cli(moto: &Moto, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
-    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env("AWS_REGION", REGION).env_remove("AWS_PROFILE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        let _ = pipe.write_all(text.as_bytes());
-    }
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let mut cmd = on_moto(moto);
+    cmd.args(args).env("AWS_REGION", REGION).envs(env.iter().copied());
+    run_with_stdin(&mut cmd, stdin)
 }
 
 fn fail<T>(e: impl std::fmt::Debug) -> T {

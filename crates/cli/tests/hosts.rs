@@ -12,7 +12,7 @@ use std::time::Duration;
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::Moto;
-use common::{bin, run};
+use common::{on_moto, run};
 
 const LICENSE: &str = "arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-0123456789abcdef0123456789abcdef";
 
@@ -29,12 +29,7 @@ fn config(stack: &str, hosts: &str) -> std::path::PathBuf {
 }
 
 fn destroy(moto: &Moto, file: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
-    let mut cmd = bin();
-    cmd.args(["destroy", "--yes", "--config"]).arg(file).args(extra);
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    run(cmd.env_remove("AWS_PROFILE"))
+    run(on_moto(moto).args(["destroy", "--yes", "--config"]).arg(file).args(extra))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,14 +62,11 @@ async fn destroy_lists_releases_and_waits_for_a_macos_stacks_hosts() {
     assert_eq!(state[0].state, "available");
 
     // --wait-for-hosts waits for it until Ctrl-C, then lists what is left.
-    let mut cmd = bin();
+    let mut cmd = on_moto(moto);
     cmd.args(["destroy", "--yes", "--release-hosts", "--wait-for-hosts", "--config"])
         .arg(&file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
     let child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
     tokio::time::sleep(Duration::from_secs(4)).await;
     let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();

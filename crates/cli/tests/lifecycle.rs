@@ -3,9 +3,9 @@
 //! moto cannot run the Lambda behind the AZ-rebalance custom resource, so the test answers it with
 //! our handler, as the deployed function would.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+mod common;
 
 use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_lambda::custom_resource;
@@ -13,20 +13,11 @@ use agent_stack_template::ids;
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::stack::answer_az_rebalance;
 use agent_stack_testkit::Moto;
+use common::{bin, on_moto, run_with_stdin};
 use serde_json::{json, Value};
 
 fn cli(moto: &Moto, dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
-    cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        let _ = pipe.write_all(text.as_bytes());
-    }
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    run_with_stdin(on_moto(moto).args(args).current_dir(dir), stdin)
 }
 
 /// A scratch directory for `stack`, and an (empty) Lambda zip in it: moto only stores the code.
@@ -302,20 +293,15 @@ async fn missing_credentials_are_explained_by_every_stack_command() {
         &["destroy", "--config", &config, "--yes"],
     ];
     for args in commands {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
-        cmd.args(args).current_dir(&dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut cmd = bin();
+        cmd.args(args).current_dir(&dir);
         cmd.env("AWS_ENDPOINT_URL", &moto.endpoint).env("AWS_REGION", "us-east-1").env("AWS_EC2_METADATA_DISABLED", "true");
         cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY").env_remove("AWS_SESSION_TOKEN").env_remove("AWS_PROFILE");
         cmd.env("AWS_CONFIG_FILE", "/nonexistent").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
-        if let Some(mut pipe) = child.stdin.take() {
-            let _ = pipe.write_all(b"a-registration-token\n");
-        }
-        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (code, _, err) = run_with_stdin(&mut cmd, Some("a-registration-token\n"));
         // diff's exit 1 means "differs": it could not tell, so 2.
         let expected = if args[0] == "diff" { 2 } else { 1 };
-        assert_eq!(out.status.code(), Some(expected), "{args:?}: {err}");
+        assert_eq!(code, expected, "{args:?}: {err}");
         assert!(err.contains("no AWS credentials found") && err.contains("AWS_PROFILE"), "{args:?}: {err}");
         assert!(!err.contains("a-registration-token"), "{args:?}: the token must not be echoed");
     }

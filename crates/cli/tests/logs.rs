@@ -5,6 +5,7 @@
 //! run of the agent the instance tests use (the stand-in, or semaphoreci/agent when given) whose
 //! registration the Semaphore stub refused for a while.
 
+mod common;
 mod support;
 
 use std::process::{Command, Stdio};
@@ -12,6 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use agent_stack_aws::logs_sdk::types::InputLogEvent;
 use agent_stack_aws::logs_sdk::Client as Logs;
+use common::on_moto;
 use serde_json::Value;
 use support::*;
 
@@ -38,12 +40,8 @@ async fn ship(logs: &Logs, group: &str, stream: &str, lines: &[&str], at: i64) {
 }
 
 fn logs_cmd(fleet: &Fleet, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    let mut cmd = on_moto(fleet.moto);
     cmd.arg("logs").arg("--config").arg(fleet.config_file()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in fleet.moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env_remove("AWS_PROFILE");
     cmd
 }
 

@@ -3,6 +3,7 @@
 //! scaler Lambda's own (`agent_stack_lambda::scaler::tick_records`), shipped to moto's CloudWatch
 //! Logs as Lambda would.
 
+mod common;
 mod support;
 
 use std::process::{Command, Stdio};
@@ -13,6 +14,7 @@ use agent_stack_aws::logs_sdk::Client as Logs;
 use agent_stack_config::{Overprovision, OverprovisionStrategy};
 use agent_stack_lambda::scaler::tick_records;
 use agent_stack_scaler::{decide, Agents, AsgCapacity, Jobs, Observation, SourceError, TickReport};
+use common::on_moto;
 use serde_json::Value;
 use support::*;
 
@@ -31,12 +33,8 @@ fn tick(queued: i64, desired: i64) -> Result<TickReport, SourceError> {
 }
 
 fn status(fleet: &Fleet, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-stack"));
+    let mut cmd = on_moto(fleet.moto);
     cmd.arg("status").arg("--config").arg(fleet.config_file()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in fleet.moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env_remove("AWS_PROFILE");
     cmd
 }
 

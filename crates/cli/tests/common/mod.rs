@@ -17,6 +17,36 @@ pub fn bin() -> Command {
 
 /// Exit code, stdout and stderr.
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
+    run_output(cmd.output())
+}
+
+/// The binary on moto: its endpoint, test credentials and region, and no profile.
+pub fn on_moto(moto: &agent_stack_testkit::Moto) -> Command {
+    let mut cmd = bin();
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("AWS_PROFILE");
+    cmd
+}
+
+/// Exit code, stdout and stderr, with `stdin` written to the command's input.
+pub fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let _ = pipe.write_all(text.as_bytes());
+    }
+    run_output(child.wait_with_output())
+}
+
+fn run_output(output: std::io::Result<Output>) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = output.unwrap_or_else(|e| panic!("cannot run agent-stack: {e}"));
     (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
 }
