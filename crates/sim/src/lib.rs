@@ -18,7 +18,7 @@ mod trace;
 pub use engine::{simulate, Policy};
 pub use error::{RowError, TraceError};
 pub use model::{
-    default_pool_start_delay_ms, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
+    default_pool_start_delay_ms, AfterJob, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
 };
 pub use policy::{Clairvoyant, Contender};
 pub use recommend::{

@@ -3,6 +3,7 @@
 
 use agent_stack_config::{Config, OperatingSystem, Overprovision, OverprovisionStrategy, VolumeType, WarmPoolState};
 use agent_stack_scaler::policies::default_launch_delay_ms;
+pub use agent_stack_scaler::policies::default_pool_start_delay_ms;
 use agent_stack_scaler::schedule::TICK_INTERVAL_MS;
 
 use crate::price;
@@ -14,8 +15,10 @@ pub struct FleetModel {
     pub launch_delay_ms: u64,
     /// An idle agent shuts down after this long and its instance leaves the group; 0 = never.
     pub idle_timeout_ms: u64,
-    /// After one job the agent shuts down and its instance is replaced (desired unchanged).
+    /// After one job the agent shuts down and its instance leaves the group.
     pub disconnect_after_job: bool,
+    /// What that shutdown does to desired.
+    pub after_job: AfterJob,
     pub min: u32,
     pub max: u32,
     /// Instances registered and idle when the trace starts (clamped to min..=max).
@@ -55,21 +58,6 @@ const GP2_USD_PER_GIB_MONTH: f64 = 0.10;
 /// AWS bills EBS per GB-month of 730 hours.
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-/// From the group taking a ready pool instance to its agent registering (docs/simulate.md, "Warm pool").
-///
-/// A pool instance has booted and run its preparation before it waits, so starting it skips the cold
-/// launch's first boot: a stopped or hibernated one boots again (15–21 s on Linux, under 40 s on
-/// Windows, public measurements) and starts its agent; a running one only starts and registers its agent.
-pub fn default_pool_start_delay_ms(os: OperatingSystem, state: WarmPoolState) -> u64 {
-    match (state, os) {
-        (WarmPoolState::Running, _) => 5_000,
-        (_, OperatingSystem::Windows) => 40_000,
-        // AWS has no warm pools for Mac instances (the config refuses one): a start is a launch.
-        (_, OperatingSystem::MacOs) => default_launch_delay_ms(os),
-        _ => 20_000,
-    }
-}
-
 impl PoolModel {
     /// The pool as configured, with the OS's start delay and the root volume's size and price.
     pub fn from_config(config: &Config) -> Option<PoolModel> {
@@ -99,6 +87,17 @@ impl PoolModel {
     }
 }
 
+/// What the shutdown hook does to desired when an agent disconnects after its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterJob {
+    /// Terminate without a decrement (today's hook): the group replaces the instance at once,
+    /// from the warm pool when it has a ready one.
+    KeepDesired,
+    /// Terminate with a decrement (refused at the minimum, then replaced): the scaler raises desired
+    /// again for the next job, which the group starts from the pool.
+    LowerDesired,
+}
+
 /// How the group's termination at the maximum instance lifetime meets a busy agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AtLifetime {
@@ -126,6 +125,7 @@ impl FleetModel {
             launch_delay_ms: default_launch_delay_ms(config.os),
             idle_timeout_ms: u64::from(config.agent.disconnect_after_idle_timeout) * 1000,
             disconnect_after_job: config.agent.disconnect_after_job,
+            after_job: AfterJob::KeepDesired,
             min: config.asg.min_size,
             max: config.asg.max_size,
             initial_desired: config.asg.desired.unwrap_or(config.asg.min_size),
@@ -146,6 +146,7 @@ impl FleetModel {
             launch_delay_ms: default_launch_delay_ms(OperatingSystem::UbuntuNoble),
             idle_timeout_ms: 300_000,
             disconnect_after_job: true,
+            after_job: AfterJob::KeepDesired,
             min,
             max,
             initial_desired: min,
