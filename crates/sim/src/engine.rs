@@ -7,8 +7,8 @@
 //! - the group launches an instance whenever it has fewer than desired; it registers `launch_delay_ms` later;
 //! - a queued job goes to an idle agent at once (a uniformly random one, as the first to sync wins);
 //! - disconnect-after-job: after its job the instance terminates *without* decrementing desired, so
-//!   the group launches a replacement ([`AfterJob::KeepDesired`]), or *with* a decrement, as an idle
-//!   timeout does ([`AfterJob::LowerDesired`]);
+//!   the group launches a replacement, or *with* a decrement as an idle timeout does
+//!   ([`crate::AfterJob`]);
 //! - idle timeout: an idle agent terminates *with* a decrement; at the group's minimum the decrement
 //!   is refused by AWS and the instance is replaced instead;
 //! - maximum instance lifetime: when an instance reaches it, the group terminates it and launches a
@@ -29,7 +29,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use agent_stack_scaler::{Agents, AsgCapacity, Decision, Instances, Jobs, Observation};
 
-use crate::model::{AfterJob, AtLifetime, FleetModel};
+use crate::model::{AtLifetime, FleetModel};
 use crate::rng::Rng;
 use crate::run::{Accounts, Run, Sample, Series};
 use crate::trace::Trace;
@@ -397,9 +397,10 @@ impl<'a> Engine<'a> {
             self.terminate(i, t);
         } else if self.m.disconnect_after_job {
             self.terminate(i, t);
-            match self.m.after_job {
-                AfterJob::KeepDesired => self.acct.replaced += 1,
-                AfterJob::LowerDesired => self.lower_desired(),
+            if self.m.lowers_after_job() {
+                self.lower_desired();
+            } else {
+                self.acct.replaced += 1;
             }
             self.reconcile(t);
         } else {

@@ -96,6 +96,19 @@ pub enum AfterJob {
     /// Terminate with a decrement (refused at the minimum, then replaced): the scaler raises desired
     /// again for the next job, which the group starts from the pool.
     LowerDesired,
+    /// [`AfterJob::LowerDesired`] when the group has a warm pool, else [`AfterJob::KeepDesired`].
+    LowerWithPool,
+}
+
+impl FleetModel {
+    /// Whether an agent's shutdown after its job lowers desired in this model.
+    pub fn lowers_after_job(&self) -> bool {
+        match self.after_job {
+            AfterJob::KeepDesired => false,
+            AfterJob::LowerDesired => true,
+            AfterJob::LowerWithPool => self.warm_pool.is_some_and(|p| p.size > 0),
+        }
+    }
 }
 
 /// How the group's termination at the maximum instance lifetime meets a busy agent.

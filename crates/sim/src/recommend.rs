@@ -8,7 +8,7 @@ use agent_stack_config::keys::name::{
 use agent_stack_config::{Config, Overprovision, OverprovisionStrategy, WarmPoolState};
 use agent_stack_scaler::ScalingPolicy;
 
-use crate::model::{default_pool_start_delay_ms, FleetModel, PoolModel};
+use crate::model::{default_pool_start_delay_ms, AfterJob, FleetModel, PoolModel};
 use crate::policy::Contender;
 use crate::run::Summary;
 use crate::run_one;
@@ -16,8 +16,11 @@ use crate::trace::Trace;
 
 /// Idle timeouts tried besides the configured one, seconds.
 pub const IDLE_TIMEOUTS_S: [u32; 4] = [60, 120, 300, 600];
-/// Warm pool sizes tried (up to the group's maximum) besides none and the configured one.
-pub const POOL_SIZES: [u32; 7] = [1, 2, 3, 4, 6, 8, 10];
+/// Warm pool sizes tried (up to the group's maximum) besides none, the configured one and the
+/// trace's bursts ([`Space::with_burst_pools`]).
+pub const POOL_SIZES: [u32; 9] = [1, 2, 3, 4, 6, 8, 10, 16, 32];
+/// Multiples of the trace's largest burst tried as pool sizes, in halves: 1×, 1.5×, 2×.
+pub const BURST_HALVES: [u32; 3] = [2, 3, 4];
 /// Warm pool states tried besides the configured one (Hibernated needs a named, encrypted root volume
 /// and starts no faster than Stopped).
 pub const POOL_STATES: [WarmPoolState; 2] = [WarmPoolState::Stopped, WarmPoolState::Running];
@@ -142,6 +145,29 @@ impl Space {
         space
     }
 
+    /// Adds pools sized to the trace's largest burst — the most jobs queued within one cold launch
+    /// delay, which a pool must cover before its first refill is ready — times [`BURST_HALVES`], in
+    /// each state the grid holds, up to the group's maximum. Nothing without pools in the grid.
+    pub fn with_burst_pools(mut self, trace: &Trace, model: &FleetModel) -> Space {
+        let burst = u32::try_from(trace.most_queued_within(model.launch_delay_ms)).unwrap_or(u32::MAX);
+        let mut templates: Vec<PoolModel> = Vec::new();
+        for pool in &self.pools {
+            if !templates.iter().any(|t| t.state == pool.state) {
+                templates.push(*pool);
+            }
+        }
+        for template in templates {
+            for halves in BURST_HALVES {
+                let size = burst.saturating_mul(halves).div_ceil(2);
+                if (1..=model.max).contains(&size) {
+                    self.pools.push(PoolModel { size, ..template });
+                }
+            }
+        }
+        dedup(&mut self.pools);
+        self
+    }
+
     /// Every pool's start delay set to `ms` (`--pool-start-delay`).
     pub fn with_pool_start_delay(mut self, ms: u64) -> Space {
         self.pools.iter_mut().for_each(|p| p.start_delay_ms = ms);
@@ -219,15 +245,26 @@ pub struct Recommendation {
     pub best: Option<Candidate>,
     /// Settings simulated.
     pub runs: usize,
+    /// Every setting simulated under the model's hook, the baseline's settings first, for a closer
+    /// look (e.g. the cheapest that reaches a wait).
+    pub candidates: Vec<Candidate>,
 }
 
-/// Searches `space` from the baseline (`configured` under agent-aws-stack) by best-improvement local
-/// search: each round simulates every setting one move from the best so far and keeps the best of
-/// all seen within the baseline's cost, for at most [`MAX_ROUNDS`] rounds. Same seed for every run.
+/// Searches `space` from the baseline (`configured` under agent-aws-stack, whose hook keeps desired
+/// after a job) by best-improvement local search: each round simulates every setting one move from
+/// the best so far (under `model`'s [`AfterJob`]) and keeps the best of all seen within the
+/// baseline's cost, for at most [`MAX_ROUNDS`] rounds. Same seed for every run.
 pub fn recommend(trace: &Trace, model: &FleetModel, configured: &Settings, space: &Space, seed: u64) -> Recommendation {
     let baseline_settings = Settings { policy: ScalingPolicy::AgentAwsStack, ..*configured };
-    let mut seen = evaluate(trace, model, &[baseline_settings], seed);
+    let aws = FleetModel { after_job: AfterJob::KeepDesired, ..*model };
+    let mut seen = evaluate(trace, &aws, &[baseline_settings], seed);
     let baseline = seen[0].clone();
+    let mut runs = 1;
+    if model.after_job != AfterJob::KeepDesired {
+        // The same settings under this model's hook are a candidate of their own.
+        seen = evaluate(trace, model, &[baseline_settings], seed);
+        runs += 1;
+    }
     let budget = baseline.cost_usd;
     let key = |c: &Candidate| (c.summary.wait_p95_s, c.cost_usd, c.settings.distance(configured));
     let better = |a: &Candidate, b: &Candidate| {
@@ -247,7 +284,8 @@ pub fn recommend(trace: &Trace, model: &FleetModel, configured: &Settings, space
     }
     let beats = best.summary.wait_p95_s < baseline.summary.wait_p95_s
         || (best.summary.wait_p95_s == baseline.summary.wait_p95_s && best.cost_usd < baseline.cost_usd);
-    Recommendation { baseline, best: beats.then_some(best), runs: seen.len() }
+    runs += seen.len() - 1;
+    Recommendation { baseline, best: beats.then_some(best), runs, candidates: seen }
 }
 
 /// Simulates each setting, on as many threads as the machine offers; results in input order.
@@ -355,6 +393,39 @@ mod tests {
             assert!(!pool_allowed(&config), "{name}");
             assert!(Space::for_config(&config, &FleetModel::from_config(&config).0).pools.is_empty(), "{name}");
         }
+    }
+
+    #[test]
+    fn burst_pools_cover_the_largest_burst_up_to_the_maximum() {
+        // Ten jobs within a second, then single ones: bursts of 10, so pools of 10 and 15 (not 20 > max 16).
+        let mut jobs: Vec<(u64, u64)> = (0..10).map(|_| (0, 60)).collect();
+        jobs.extend((1..20).map(|i| (i * 600, 60)));
+        let mut running = stopped_pools(16)[0];
+        running.state = WarmPoolState::Running;
+        let grid = space(vec![stopped_pools(16)[0], running], vec![300]);
+        let model = FleetModel::linux(0, 16);
+        let with = grid.clone().with_burst_pools(&trace(&jobs), &model);
+        let sizes = |state| -> Vec<u32> { with.pools.iter().filter(|p| p.state == state).map(|p| p.size).collect() };
+        assert_eq!(sizes(WarmPoolState::Stopped), vec![1, 10, 15]);
+        assert_eq!(sizes(WarmPoolState::Running), vec![1, 10, 15]);
+        let no_pools = space(vec![], vec![300]).with_burst_pools(&trace(&jobs), &model);
+        assert!(no_pools.pools.is_empty(), "a configuration that refuses a pool gets none");
+    }
+
+    #[test]
+    fn the_baseline_keeps_desired_after_a_job_whatever_the_model() {
+        // agent-aws-stack's hook never lowers desired; the candidates follow the model's hook.
+        let jobs: Vec<(u64, u64)> = (0..12).map(|i| (i * 400, 60)).collect();
+        let pooled = FleetModel { warm_pool: Some(stopped_pools(5)[1]), ..FleetModel::linux(0, 5) };
+        let configured = Settings::of(&pooled, ScalingPolicy::AgentAwsStack);
+        let grid = space(vec![], vec![300]);
+        let keep = recommend(&trace(&jobs), &pooled, &configured, &grid, 1);
+        let lower = recommend(&trace(&jobs), &FleetModel { after_job: AfterJob::LowerWithPool, ..pooled }, &configured, &grid, 1);
+        assert_eq!(keep.baseline, lower.baseline);
+        assert_eq!(keep.candidates[0], keep.baseline, "keeping, the baseline's settings are the baseline");
+        let lowered = &lower.candidates[0];
+        assert_eq!((lowered.settings, lower.runs), (keep.baseline.settings, lower.candidates.len() + 1));
+        assert!(lowered.cost_usd < lower.baseline.cost_usd, "no replacement after each job: {lowered:?}");
     }
 
     #[test]

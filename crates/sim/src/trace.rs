@@ -61,6 +61,19 @@ impl Trace {
         self.jobs.first().map_or(0, |j| j.queued_at_ms)
     }
 
+    /// The most jobs queued within any `window_ms` (a burst a warm pool would have to cover).
+    pub fn most_queued_within(&self, window_ms: u64) -> usize {
+        let mut first = 0;
+        let mut most = 0;
+        for (last, job) in self.jobs.iter().enumerate() {
+            while job.queued_at_ms - self.jobs[first].queued_at_ms >= window_ms.max(1) {
+                first += 1;
+            }
+            most = most.max(last + 1 - first);
+        }
+        most
+    }
+
     /// Parses a CSV trace; collects every bad row.
     pub fn parse_csv(text: &str) -> Result<Trace, TraceError> {
         let mut lines = text

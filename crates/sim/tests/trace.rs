@@ -78,3 +78,15 @@ proptest! {
         prop_assert_eq!(Trace::parse_csv(&t.to_csv()), Ok(t));
     }
 }
+
+#[test]
+fn the_largest_burst_in_a_window() {
+    let t = Trace::new(
+        [0, 1_000, 1_000, 30_000, 31_000, 100_000].map(|at| Job { queued_at_ms: 1_767_571_200_000 + at, duration_ms: 1 }).to_vec(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.most_queued_within(2_000), 3, "0, 1 and 1 s");
+    assert_eq!(t.most_queued_within(50_000), 5, "0 to 31 s");
+    assert_eq!(t.most_queued_within(0), 2, "the two at 1 s, a window of at least 1 ms");
+    assert_eq!(t.most_queued_within(u64::MAX), 6);
+}
