@@ -56,6 +56,9 @@ fn main() {
             let space = space.clone().with_burst_pools(&trace, &model);
             let r = recommend(&trace, &model, &configured, &space, seed);
             let (base, best) = (&r.baseline, r.best.as_ref().unwrap_or(&r.baseline));
+            let places = trace.burst_places(model.launch_delay_ms);
+            let burst = |p| agent_stack_sim::percentile(&places, p);
+            println!("{:<8} seed {seed}: bursts within a launch delay p50 {} p95 {} max {}", kind.name(), burst(50), burst(95), burst(100));
             let half = base.summary.wait_p95_s * 0.5;
             let cheapest_half =
                 r.candidates.iter().filter(|c| c.summary.wait_p95_s <= half).min_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd));
@@ -73,6 +76,15 @@ fn main() {
                 Some(c) => println!("    cheapest at <= 0.5x: {} = {:.3}x cost", brief(c, &configured), c.cost_usd / base.cost_usd),
                 None => println!("    nothing searched reaches 0.5x"),
             }
+            let lowered = FleetModel { after_job: AfterJob::LowerWithPool, ..best.settings.apply(&model) };
+            let run = agent_stack_sim::compare(&trace, &lowered, &[Contender::Deployable(best.settings.policy)], seed, 0);
+            println!(
+                "    these settings, lowering desired after a job: {:.1} s / {:.2} USD = {:.2}x wait {:.3}x cost",
+                run[0].0.wait_p95_s,
+                run[0].0.cost,
+                run[0].0.wait_p95_s / base.summary.wait_p95_s,
+                run[0].0.cost / base.cost_usd
+            );
             for after_job in [AfterJob::LowerWithPool] {
                 let rl = recommend(&trace, &FleetModel { after_job, ..model }, &configured, &space, seed);
                 let bl = rl.best.as_ref().unwrap_or(&rl.baseline);

@@ -22,7 +22,8 @@ pub use model::{
 };
 pub use policy::{Clairvoyant, Contender};
 pub use recommend::{
-    pool_allowed, recommend, Candidate, Recommendation, Settings, Space, IDLE_TIMEOUTS_S, MAX_ROUNDS, POOL_SIZES, POOL_STATES,
+    pool_allowed, recommend, Candidate, Recommendation, Settings, Space, BURST_POOLS, IDLE_TIMEOUTS_S, MAX_REFINEMENTS, MAX_ROUNDS,
+    POOL_SIZES, POOL_STATES,
 };
 pub use run::{percentile, Accounts, LifetimeSummary, PoolSummary, Run, Sample, Summary};
 pub use svg::plot;

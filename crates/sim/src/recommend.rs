@@ -19,13 +19,17 @@ pub const IDLE_TIMEOUTS_S: [u32; 4] = [60, 120, 300, 600];
 /// Warm pool sizes tried (up to the group's maximum) besides none, the configured one and the
 /// trace's bursts ([`Space::with_burst_pools`]).
 pub const POOL_SIZES: [u32; 9] = [1, 2, 3, 4, 6, 8, 10, 16, 32];
-/// Multiples of the trace's largest burst tried as pool sizes, in halves: 1×, 1.5×, 2×.
-pub const BURST_HALVES: [u32; 3] = [2, 3, 4];
+/// Pools sized to the trace's bursts: (percentile of the jobs' places in their bursts, multiple in
+/// halves). A pool of the 95th percentile starts 95% of the jobs if it is full when each burst comes;
+/// half as much again covers replacements and refills that overlap the next burst.
+pub const BURST_POOLS: [(u64, u32); 4] = [(95, 2), (95, 3), (100, 2), (100, 3)];
 /// Warm pool states tried besides the configured one (Hibernated needs a named, encrypted root volume
 /// and starts no faster than Stopped).
 pub const POOL_STATES: [WarmPoolState; 2] = [WarmPoolState::Stopped, WarmPoolState::Running];
 /// Rounds of the local search; each moves to the best candidate of the one before.
 pub const MAX_ROUNDS: usize = 4;
+/// Bisection steps on the best setting's warm pool size after the local search.
+pub const MAX_REFINEMENTS: usize = 6;
 
 /// The settings the search varies; everything else is the configuration's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -145,11 +149,11 @@ impl Space {
         space
     }
 
-    /// Adds pools sized to the trace's largest burst — the most jobs queued within one cold launch
-    /// delay, which a pool must cover before its first refill is ready — times [`BURST_HALVES`], in
-    /// each state the grid holds, up to the group's maximum. Nothing without pools in the grid.
+    /// Adds pools sized to the trace's bursts ([`BURST_POOLS`]) — jobs queued within one cold launch
+    /// delay, which a pool must cover before its first refill is ready — in each state the grid
+    /// holds, up to the group's maximum. Nothing without pools in the grid.
     pub fn with_burst_pools(mut self, trace: &Trace, model: &FleetModel) -> Space {
-        let burst = u32::try_from(trace.most_queued_within(model.launch_delay_ms)).unwrap_or(u32::MAX);
+        let places = trace.burst_places(model.launch_delay_ms);
         let mut templates: Vec<PoolModel> = Vec::new();
         for pool in &self.pools {
             if !templates.iter().any(|t| t.state == pool.state) {
@@ -157,7 +161,8 @@ impl Space {
             }
         }
         for template in templates {
-            for halves in BURST_HALVES {
+            for (p, halves) in BURST_POOLS {
+                let burst = u32::try_from(crate::run::percentile(&places, p)).unwrap_or(u32::MAX);
                 let size = burst.saturating_mul(halves).div_ceil(2);
                 if (1..=model.max).contains(&size) {
                     self.pools.push(PoolModel { size, ..template });
@@ -253,7 +258,9 @@ pub struct Recommendation {
 /// Searches `space` from the baseline (`configured` under agent-aws-stack, whose hook keeps desired
 /// after a job) by best-improvement local search: each round simulates every setting one move from
 /// the best so far (under `model`'s [`AfterJob`]) and keeps the best of all seen within the
-/// baseline's cost, for at most [`MAX_ROUNDS`] rounds. Same seed for every run.
+/// baseline's cost, for at most [`MAX_ROUNDS`] rounds; then bisects the best's warm pool size
+/// between the sizes tried around it, for at most [`MAX_REFINEMENTS`] steps (a pool just large
+/// enough for the bursts often lies between two sizes of the grid). Same seed for every run.
 pub fn recommend(trace: &Trace, model: &FleetModel, configured: &Settings, space: &Space, seed: u64) -> Recommendation {
     let baseline_settings = Settings { policy: ScalingPolicy::AgentAwsStack, ..*configured };
     let aws = FleetModel { after_job: AfterJob::KeepDesired, ..*model };
@@ -271,21 +278,47 @@ pub fn recommend(trace: &Trace, model: &FleetModel, configured: &Settings, space
         let (ka, kb) = (key(a), key(b));
         ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.cmp(&kb.2)).is_lt()
     };
+    let pick = |seen: &[Candidate], best: &Candidate| {
+        seen.iter().filter(|c| c.cost_usd <= budget).fold(best, |b, c| if better(c, b) { c } else { b }).clone()
+    };
     let mut best = baseline.clone();
     for _ in 0..MAX_ROUNDS {
         let fresh: Vec<Settings> =
             space.neighbours(&best.settings).into_iter().filter(|s| !seen.iter().any(|c| c.settings == *s)).collect();
         seen.extend(evaluate(trace, model, &fresh, seed));
-        let round_best = seen.iter().filter(|c| c.cost_usd <= budget).fold(&best, |b, c| if better(c, b) { c } else { b }).clone();
+        let round_best = pick(&seen, &best);
         if round_best.settings == best.settings {
             break;
         }
         best = round_best;
     }
+    for _ in 0..MAX_REFINEMENTS {
+        let tried: Vec<PoolModel> = seen.iter().filter_map(|c| c.settings.pool).collect();
+        let fresh = finer_pools(&best.settings, &tried, model.max);
+        if fresh.is_empty() {
+            break;
+        }
+        seen.extend(evaluate(trace, model, &fresh, seed));
+        best = pick(&seen, &best);
+    }
     let beats = best.summary.wait_p95_s < baseline.summary.wait_p95_s
         || (best.summary.wait_p95_s == baseline.summary.wait_p95_s && best.cost_usd < baseline.cost_usd);
     runs += seen.len() - 1;
     Recommendation { baseline, best: beats.then_some(best), runs, candidates: seen }
+}
+
+/// `s` with its pool resized halfway to the nearest sizes `tried` below and above it (in the same
+/// state; none below is 0, none above is past `max`), when those halves are new sizes up to `max`.
+fn finer_pools(s: &Settings, tried: &[PoolModel], max: u32) -> Vec<Settings> {
+    let Some(pool) = s.pool else { return Vec::new() };
+    let tried: Vec<u32> = tried.iter().filter(|p| p.state == pool.state).map(|p| p.size).collect();
+    let below = tried.iter().copied().filter(|t| *t < pool.size).max().unwrap_or(0);
+    let above = tried.iter().copied().filter(|t| *t > pool.size).min().unwrap_or(max.saturating_add(1));
+    [(below + pool.size) / 2, (pool.size + above).div_ceil(2)]
+        .into_iter()
+        .filter(|size| (1..=max).contains(size) && !tried.contains(size))
+        .map(|size| Settings { pool: Some(PoolModel { size, ..pool }), ..*s })
+        .collect()
 }
 
 /// Simulates each setting, on as many threads as the machine offers; results in input order.
@@ -397,19 +430,38 @@ mod tests {
 
     #[test]
     fn burst_pools_cover_the_largest_burst_up_to_the_maximum() {
-        // Ten jobs within a second, then single ones: bursts of 10, so pools of 10 and 15 (not 20 > max 16).
+        // Ten jobs within a second, then ten single ones: places 1–10 and ten 1s; the 95th percentile
+        // is 9 (pools of 9 and 14), the largest 10 (pools of 10 and 15).
         let mut jobs: Vec<(u64, u64)> = (0..10).map(|_| (0, 60)).collect();
-        jobs.extend((1..20).map(|i| (i * 600, 60)));
+        jobs.extend((1..=10).map(|i| (i * 600, 60)));
         let mut running = stopped_pools(16)[0];
         running.state = WarmPoolState::Running;
         let grid = space(vec![stopped_pools(16)[0], running], vec![300]);
         let model = FleetModel::linux(0, 16);
         let with = grid.clone().with_burst_pools(&trace(&jobs), &model);
         let sizes = |state| -> Vec<u32> { with.pools.iter().filter(|p| p.state == state).map(|p| p.size).collect() };
-        assert_eq!(sizes(WarmPoolState::Stopped), vec![1, 10, 15]);
-        assert_eq!(sizes(WarmPoolState::Running), vec![1, 10, 15]);
+        assert_eq!(sizes(WarmPoolState::Stopped), vec![1, 9, 14, 10, 15]);
+        assert_eq!(sizes(WarmPoolState::Running), vec![1, 9, 14, 10, 15]);
+        let small = grid.with_burst_pools(&trace(&jobs), &FleetModel::linux(0, 12));
+        assert!(small.pools.iter().all(|p| p.size <= 12), "{small:?}");
         let no_pools = space(vec![], vec![300]).with_burst_pools(&trace(&jobs), &model);
         assert!(no_pools.pools.is_empty(), "a configuration that refuses a pool gets none");
+    }
+
+    #[test]
+    fn pool_sizes_are_bisected_between_the_sizes_tried() {
+        let pools = stopped_pools(100);
+        let at = |size| PoolModel { size, ..pools[0] };
+        let s = |size| Settings { pool: Some(at(size)), ..Settings::of(&FleetModel::linux(0, 100), ScalingPolicy::AgentAwsStack) };
+        let sizes = |v: Vec<Settings>| v.iter().filter_map(|s| s.pool.map(|p| p.size)).collect::<Vec<_>>();
+        let tried = [at(8), at(16), at(32)];
+        assert_eq!(sizes(finer_pools(&s(32), &tried, 100)), vec![24, 67], "halfway to 16, and to past the maximum");
+        assert_eq!(sizes(finer_pools(&s(32), &tried, 32)), vec![24]);
+        assert_eq!(sizes(finer_pools(&s(16), &tried, 100)), vec![12, 24]);
+        assert_eq!(sizes(finer_pools(&s(8), &[at(8), at(9), at(16)], 100)), vec![4], "no size between 8 and 9");
+        let running = PoolModel { state: WarmPoolState::Running, ..at(16) };
+        assert_eq!(sizes(finer_pools(&s(16), &[running, at(16)], 20)), vec![8, 19], "other states do not count");
+        assert!(finer_pools(&Settings { pool: None, ..s(1) }, &tried, 100).is_empty());
     }
 
     #[test]
