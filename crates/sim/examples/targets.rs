@@ -1,7 +1,8 @@
 //! Issue 14's targets and the after-job choice, on the synthetic traces: for each trace and seed,
-//! `--recommend`'s answer for `examples/linux.json` at max 100 against the baseline, the cheapest
-//! setting searched that halves the baseline's p95, and the recommended settings with the shutdown
-//! hook lowering desired after a job instead of keeping it.
+//! `--recommend`'s answer for `examples/linux.json` at max 100 against the baseline with the shutdown
+//! hook keeping desired after a job, the cheapest setting searched that halves the baseline's p95,
+//! the same settings with the hook lowering desired (when the group has a pool), and the search's
+//! answer under that hook; first `examples/linux-warm-pool.json` under agent-aws-stack with each hook.
 //! `cargo run --release -p agent-stack-sim --example targets [SEEDS]` (default 1–5).
 
 use agent_stack_config::{Config, ConfigFile, RawConfig};
@@ -54,7 +55,8 @@ fn main() {
         for &seed in &seeds {
             let trace = kind.generate(seed);
             let space = space.clone().with_burst_pools(&trace, &model);
-            let r = recommend(&trace, &model, &configured, &space, seed);
+            let keep = FleetModel { after_job: AfterJob::KeepDesired, ..model };
+            let r = recommend(&trace, &keep, &configured, &space, seed);
             let (base, best) = (&r.baseline, r.best.as_ref().unwrap_or(&r.baseline));
             let places = trace.burst_places(model.launch_delay_ms);
             let burst = |p| agent_stack_sim::percentile(&places, p);

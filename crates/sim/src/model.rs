@@ -130,15 +130,16 @@ impl AtLifetime {
 }
 
 impl FleetModel {
-    /// The model of a stack as configured, with the OS's launch delay and the instance type's list price
-    /// (`None` when the type is not in [`price::hourly`]'s table).
+    /// The model of a stack as configured, with the OS's launch delay, the instance type's list price
+    /// (`None` when the type is not in [`price::hourly`]'s table) and agent-stack's shutdown hook,
+    /// which lowers desired after a job when the group has a warm pool (docs/simulate.md, "After a job").
     pub fn from_config(config: &Config) -> (FleetModel, Option<f64>) {
         let price = price::hourly(&config.instance_type, config.os);
         let model = FleetModel {
             launch_delay_ms: default_launch_delay_ms(config.os),
             idle_timeout_ms: u64::from(config.agent.disconnect_after_idle_timeout) * 1000,
             disconnect_after_job: config.agent.disconnect_after_job,
-            after_job: AfterJob::KeepDesired,
+            after_job: AfterJob::LowerWithPool,
             min: config.asg.min_size,
             max: config.asg.max_size,
             initial_desired: config.asg.desired.unwrap_or(config.asg.min_size),
@@ -152,8 +153,8 @@ impl FleetModel {
         (model, price)
     }
 
-    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout),
-    /// no maximum instance lifetime and no warm pool.
+    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout)
+    /// and hook (desired kept after a job), no maximum instance lifetime and no warm pool.
     pub fn linux(min: u32, max: u32) -> FleetModel {
         FleetModel {
             launch_delay_ms: default_launch_delay_ms(OperatingSystem::UbuntuNoble),
@@ -170,5 +171,26 @@ impl FleetModel {
             at_lifetime: AtLifetime::Drain,
             warm_pool: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(contents: &str, pool_size: &str) -> FleetModel {
+        let file = agent_stack_config::ConfigFile { path: "example.json", contents };
+        let raw = agent_stack_config::RawConfig::from_sources(Some(file), [("SEMAPHORE_AGENT_WARM_POOL_SIZE", pool_size)]);
+        FleetModel::from_config(&Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"))).0
+    }
+
+    #[test]
+    fn agent_stacks_hook_lowers_desired_after_a_job_only_with_a_pool() {
+        let pooled = include_str!("../../../examples/linux-warm-pool.json");
+        assert!(model(pooled, "3").lowers_after_job());
+        assert!(!model(pooled, "0").lowers_after_job());
+        assert!(!FleetModel::linux(0, 5).lowers_after_job(), "agent-aws-stack's hook keeps desired");
+        let keep = FleetModel { after_job: AfterJob::KeepDesired, ..model(pooled, "3") };
+        assert!(!keep.lowers_after_job());
     }
 }
