@@ -32,7 +32,10 @@ impl AsgFleet {
             desired: i64::from(group.desired),
             min: i64::from(group.min),
             max: i64::from(group.max),
-            instances: Instances::count(group.members.iter().map(|m| m.lifecycle_state.as_str())),
+            instances: Instances {
+                warm: group.warm_pool.as_ref().map_or(0, |p| i64::from(p.instances)),
+                ..Instances::count(group.members.iter().map(|m| m.lifecycle_state.as_str()))
+            },
         })
     }
 

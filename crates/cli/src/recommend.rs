@@ -22,7 +22,7 @@ pub fn run(
         eprintln!("note: dynamic scaling is off in this configuration; only the warm pool and the idle timeout are searched");
     }
     let configured = Settings::of(model, config.scaling_policy);
-    let mut space = Space::for_config(config, model);
+    let mut space = Space::for_config(config, model).with_burst_pools(trace, model);
     if let Some(s) = pool_start_delay_s {
         space = space.with_pool_start_delay((s * 1000.0).round() as u64);
     }

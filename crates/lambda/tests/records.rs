@@ -23,7 +23,7 @@ fn a_tick_logs_observation_decision_and_reason() {
     assert_eq!(line["observation"]["jobs"], json!({ "queued": 2, "running": 1 }));
     assert_eq!(
         line["observation"]["asg"],
-        json!({ "desired": 1, "min": 0, "max": 5, "instances": { "pending": 0, "in_service": 0, "other": 0 } })
+        json!({ "desired": 1, "min": 0, "max": 5, "instances": { "pending": 0, "in_service": 0, "other": 0, "warm": 0 } })
     );
     assert_eq!((line["decision"]["desired_before"].clone(), line["decision"]["desired_after"].clone()), (json!(1), json!(3)));
     assert_eq!(line["reason"], "3 jobs need 3 instances");

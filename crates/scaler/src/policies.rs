@@ -5,7 +5,7 @@
 //! [`PolicyState`] the caller owns and passes in with the time. Every policy is total over all
 //! integers, never lowers the desired capacity, and never raises it above the maximum.
 
-use agent_stack_config::{Config, OperatingSystem, Overprovision};
+use agent_stack_config::{Config, OperatingSystem, Overprovision, WarmPoolState};
 
 use crate::policy::{decide, demand, wanted, AsgCapacity, Decision, Observation, Reason};
 
@@ -28,12 +28,37 @@ pub fn default_launch_delay_ms(os: OperatingSystem) -> u64 {
     }
 }
 
+/// From the group taking a ready warm pool instance to its agent registering (docs/simulate.md,
+/// "Warm pool"): a stopped or hibernated instance boots again (15–21 s on Linux, under 40 s on
+/// Windows, public measurements) and starts its agent; a running one only starts its agent.
+pub fn default_pool_start_delay_ms(os: OperatingSystem, state: WarmPoolState) -> u64 {
+    match (state, os) {
+        (WarmPoolState::Running, _) => 5_000,
+        (_, OperatingSystem::Windows) => 40_000,
+        // AWS has no warm pools for Mac instances (the config refuses one): a start is a launch.
+        (_, OperatingSystem::MacOs) => default_launch_delay_ms(os),
+        _ => 20_000,
+    }
+}
+
+/// The delay to plan a launch with: the pool's start delay while the warm pool holds an instance
+/// for each of the `expected` launches within one cold launch delay (at least one), else the cold
+/// launch delay — launches beyond the pool are cold, so planning for them must start a cold delay ahead.
+pub fn planning_lead_ms(cold_ms: u64, pool_start_ms: Option<u64>, warm: i64, expected: i64) -> u64 {
+    match pool_start_ms {
+        Some(pool) if warm >= expected.max(1) => pool.min(cold_ms),
+        _ => cold_ms,
+    }
+}
+
 pub use agent_stack_config::ScalingPolicy;
 
 /// What the policies remember between ticks: the stack's timing and the recent arrival rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyState {
     lead_ms: u64,
+    /// A warm pool instance's start delay, when the group has a pool.
+    pool_lead_ms: Option<u64>,
     idle_timeout_ms: u64,
     /// The previous observation's time and demand.
     last: Option<(u64, i64)>,
@@ -46,12 +71,21 @@ pub struct PolicyState {
 impl PolicyState {
     /// `lead_ms`: launch-to-registered delay; `idle_timeout_ms`: the agents' idle timeout (0 = never).
     pub fn new(lead_ms: u64, idle_timeout_ms: u64) -> PolicyState {
-        PolicyState { lead_ms, idle_timeout_ms, last: None, arrivals: 0.0, observed_ms: 0.0 }
+        PolicyState { lead_ms, pool_lead_ms: None, idle_timeout_ms, last: None, arrivals: 0.0, observed_ms: 0.0 }
     }
 
-    /// The state for a stack: its OS's launch delay and its agents' idle timeout.
+    /// The same state for a group with a warm pool whose instances register `start_ms` after leaving it.
+    pub fn with_pool_start(self, start_ms: u64) -> PolicyState {
+        PolicyState { pool_lead_ms: Some(start_ms), ..self }
+    }
+
+    /// The state for a stack: its OS's launch delay, its warm pool's start delay and its agents' idle timeout.
     pub fn for_config(config: &Config) -> PolicyState {
-        PolicyState::new(default_launch_delay_ms(config.os), u64::from(config.agent.disconnect_after_idle_timeout) * 1000)
+        let state = PolicyState::new(default_launch_delay_ms(config.os), u64::from(config.agent.disconnect_after_idle_timeout) * 1000);
+        match config.asg.warm_pool {
+            Some(pool) if pool.size > 0 => state.with_pool_start(default_pool_start_delay_ms(config.os, pool.state)),
+            _ => state,
+        }
     }
 
     /// Estimated job arrivals per minute.
@@ -80,15 +114,18 @@ impl PolicyState {
         self.last = Some((now_ms, demand));
     }
 
-    /// Warm instances to keep beyond the demand: the arrivals expected during one launch delay,
-    /// but no more than are expected within one idle timeout (more would idle out unused).
-    pub fn warm_buffer(&self) -> i64 {
+    /// Warm instances to keep beyond the demand: the arrivals expected during one launch delay
+    /// ([`planning_lead_ms`] with `warm` instances in the pool), but no more than are expected within
+    /// one idle timeout (more would idle out unused).
+    pub fn warm_buffer(&self, warm: i64) -> i64 {
         let rate = self.per_ms();
-        let mut buffer = (rate * self.lead_ms as f64).ceil();
+        // `as` saturates and maps NaN to 0.
+        let expected = (rate * self.lead_ms as f64).ceil().max(0.0) as i64;
+        let lead = planning_lead_ms(self.lead_ms, self.pool_lead_ms, warm, expected);
+        let mut buffer = (rate * lead as f64).ceil();
         if self.idle_timeout_ms > 0 {
             buffer = buffer.min((rate * self.idle_timeout_ms as f64).floor());
         }
-        // `as` saturates and maps NaN to 0.
         buffer.max(0.0) as i64
     }
 }
@@ -104,7 +141,7 @@ pub fn decide_with(
     state.observe(demand(observation.jobs), now_ms);
     match policy {
         ScalingPolicy::AgentAwsStack => decide(observation, overprovision),
-        ScalingPolicy::Predictive => predictive(observation, overprovision, state.warm_buffer()),
+        ScalingPolicy::Predictive => predictive(observation, overprovision, state.warm_buffer(observation.asg.instances.warm)),
     }
 }
 
@@ -146,7 +183,10 @@ mod tests {
 
     /// A state that has seen `per_minute` arrivals a minute (none finishing) for 40 minutes of 2 s ticks.
     fn warmed(per_minute: i64, idle_timeout_ms: u64) -> (PolicyState, u64) {
-        let mut state = PolicyState::new(50_000, idle_timeout_ms);
+        warmed_from(PolicyState::new(50_000, idle_timeout_ms), per_minute)
+    }
+
+    fn warmed_from(mut state: PolicyState, per_minute: i64) -> (PolicyState, u64) {
         let mut now = 1_000_000;
         for minute in 0..40 {
             for tick in 0..30 {
@@ -169,18 +209,61 @@ mod tests {
 
     #[test]
     fn buffer_follows_the_arrival_rate() {
-        assert_eq!(PolicyState::new(50_000, 300_000).warm_buffer(), 0, "nothing seen, nothing kept warm");
+        assert_eq!(PolicyState::new(50_000, 300_000).warm_buffer(0), 0, "nothing seen, nothing kept warm");
         let (state, _) = warmed(2, 300_000);
         assert!((state.arrivals_per_minute() - 2.0).abs() < 0.2, "{}", state.arrivals_per_minute());
-        assert_eq!(state.warm_buffer(), 2, "2/min over a 50 s launch: 1.7 expected");
+        assert_eq!(state.warm_buffer(0), 2, "2/min over a 50 s launch: 1.7 expected");
         let (state, _) = warmed(12, 0);
-        assert_eq!(state.warm_buffer(), 10, "no idle timeout, no cap");
+        assert_eq!(state.warm_buffer(0), 10, "no idle timeout, no cap");
     }
 
     #[test]
     fn buffer_is_capped_by_what_the_idle_timeout_would_use() {
         let (state, _) = warmed(2, 20_000);
-        assert_eq!(state.warm_buffer(), 0, "2/min: not even one job expected within 20 s");
+        assert_eq!(state.warm_buffer(0), 0, "2/min: not even one job expected within 20 s");
+    }
+
+    #[test]
+    fn planning_lead_is_the_pool_start_only_while_the_pool_covers_the_expected_launches() {
+        // (pool start, warm, expected within a cold launch) → lead; cold launch 50 s.
+        for (pool, warm, expected, lead) in [
+            (None, 5, 1, 50_000),
+            (Some(20_000), 0, 0, 50_000),
+            (Some(20_000), 1, 0, 20_000),
+            (Some(20_000), 3, 3, 20_000),
+            (Some(20_000), 2, 3, 50_000),
+            (Some(20_000), -4, 0, 50_000),
+            (Some(90_000), 9, 1, 50_000),
+        ] {
+            assert_eq!(planning_lead_ms(50_000, pool, warm, expected), lead, "{pool:?} warm {warm} expected {expected}");
+        }
+    }
+
+    #[test]
+    fn predictive_plans_with_the_pool_start_while_the_pool_has_enough() {
+        let (mut state, now) = warmed_from(PolicyState::new(50_000, 300_000).with_pool_start(20_000), 6);
+        // 6 a minute: 5 expected within a 50 s cold launch, 2 within a 20 s pool start.
+        assert_eq!((state.warm_buffer(0), state.warm_buffer(4), state.warm_buffer(5)), (5, 5, 2));
+        let with_pool = |warm| Observation {
+            asg: AsgCapacity { instances: crate::policy::Instances { warm, ..Default::default() }, ..obs(0, 10, 10, 0, 100).asg },
+            ..obs(0, 10, 10, 0, 100)
+        };
+        assert_eq!(decide_with(ScalingPolicy::Predictive, &with_pool(8), NONE, &mut state, now).desired_after, 12);
+        assert_eq!(decide_with(ScalingPolicy::Predictive, &with_pool(1), NONE, &mut state, now + 2_000).desired_after, 15);
+    }
+
+    #[test]
+    fn a_configured_pool_sets_its_start_delay() {
+        let config = |pool: &str| {
+            let file = agent_stack_config::ConfigFile {
+                path: "linux-warm-pool.json",
+                contents: include_str!("../../../examples/linux-warm-pool.json"),
+            };
+            let raw = agent_stack_config::RawConfig::from_sources(Some(file), [("SEMAPHORE_AGENT_WARM_POOL_SIZE", pool)]);
+            Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert_eq!(PolicyState::for_config(&config("0")).pool_lead_ms, None);
+        assert_eq!(PolicyState::for_config(&config("2")).pool_lead_ms, Some(20_000));
     }
 
     #[test]
@@ -239,10 +322,14 @@ mod tests {
         (
             any::<u64>(),
             any::<u64>(),
+            prop::option::of(any::<u64>()),
             prop::collection::vec((prop_oneof![any::<i64>(), 0..1000i64], prop_oneof![any::<u64>(), 0..20_000u64]), 0..40),
         )
-            .prop_map(|(lead, idle, history)| {
+            .prop_map(|(lead, idle, pool, history)| {
                 let mut state = PolicyState::new(lead, idle);
+                if let Some(pool) = pool {
+                    state = state.with_pool_start(pool);
+                }
                 let mut now = 0u64;
                 for (demand, step) in history {
                     now = now.wrapping_add(step);
@@ -283,7 +370,8 @@ mod tests {
         /// The buffer never exceeds the expected arrivals in one launch delay, rounded up.
         #[test]
         fn buffer_is_bounded(state in any_state()) {
-            let b = state.warm_buffer();
+            let b = state.warm_buffer(0);
+            prop_assert!(state.warm_buffer(1) <= b, "a pool never plans with more than the cold delay");
             prop_assert!(b >= 0);
             prop_assert!(b as f64 <= (state.per_ms() * state.lead_ms as f64).ceil().max(0.0));
         }

@@ -42,8 +42,10 @@ pub struct Instances {
     /// Launching: `Pending`, `Pending:Wait`, `Pending:Proceed`.
     pub pending: i64,
     pub in_service: i64,
-    /// `Terminating*`, `Detaching`, `Detached`, `Standby`, warm-pool and other states.
+    /// `Terminating*`, `Detaching`, `Detached`, `Standby` and other states.
     pub other: i64,
+    /// In the group's warm pool (its `WarmPoolSize`): not members, started before a cold launch.
+    pub warm: i64,
 }
 
 impl Instances {

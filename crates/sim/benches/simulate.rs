@@ -36,7 +36,8 @@ fn main() {
             );
         }
         let t = Instant::now();
-        let r = recommend(trace, &model, &Settings::of(&model, ScalingPolicy::AgentAwsStack), &linux_space(&model), 1);
+        let space = linux_space(&model).with_burst_pools(trace, &model);
+        let r = recommend(trace, &model, &Settings::of(&model, ScalingPolicy::AgentAwsStack), &space, 1);
         let best = r.best.as_ref().unwrap_or(&r.baseline);
         println!(
             "  recommend        {:>6.2} s  ({} runs; p95 {:.1} s at {:.2} USD against {:.1} s at {:.2} USD)",
@@ -50,7 +51,7 @@ fn main() {
     }
 }
 
-/// The grid `Space::for_config` gives a Linux stack that may have a warm pool.
+/// The grid `Space::for_config` gives a Linux stack that may have a warm pool (before the trace's bursts).
 fn linux_space(model: &FleetModel) -> Space {
     let op = |strategy, factor| Overprovision { strategy, factor };
     let mut overprovision = vec![op(OverprovisionStrategy::None, 0)];

@@ -7,7 +7,8 @@
 //! - the group launches an instance whenever it has fewer than desired; it registers `launch_delay_ms` later;
 //! - a queued job goes to an idle agent at once (a uniformly random one, as the first to sync wins);
 //! - disconnect-after-job: after its job the instance terminates *without* decrementing desired, so
-//!   the group launches a replacement;
+//!   the group launches a replacement, or *with* a decrement as an idle timeout does
+//!   ([`crate::AfterJob`]);
 //! - idle timeout: an idle agent terminates *with* a decrement; at the group's minimum the decrement
 //!   is refused by AWS and the instance is replaced instead;
 //! - maximum instance lifetime: when an instance reaches it, the group terminates it and launches a
@@ -255,7 +256,12 @@ impl<'a> Engine<'a> {
                 desired: self.desired,
                 min: i64::from(self.m.min),
                 max: i64::from(self.m.max),
-                instances: Instances { pending: self.pending, in_service: self.in_service(), other: self.draining },
+                instances: Instances {
+                    pending: self.pending,
+                    in_service: self.in_service(),
+                    other: self.draining,
+                    warm: self.pool.ready as i64,
+                },
             },
         }
     }
@@ -391,7 +397,11 @@ impl<'a> Engine<'a> {
             self.terminate(i, t);
         } else if self.m.disconnect_after_job {
             self.terminate(i, t);
-            self.acct.replaced += 1;
+            if self.m.lowers_after_job() {
+                self.lower_desired();
+            } else {
+                self.acct.replaced += 1;
+            }
             self.reconcile(t);
         } else {
             self.become_idle(i, t);
@@ -406,13 +416,18 @@ impl<'a> Engine<'a> {
         }
         self.leave_idle(i, t);
         self.terminate(i, t);
+        self.lower_desired();
+        self.reconcile(t);
+    }
+
+    /// An instance left asking for a decrement: refused at the minimum, so it is replaced.
+    fn lower_desired(&mut self) {
         if self.desired > i64::from(self.m.min) {
             self.desired -= 1;
             self.acct.scaled_in += 1;
         } else {
             self.acct.replaced += 1;
         }
-        self.reconcile(t);
     }
 
     /// The group ends an instance at its maximum lifetime and launches its replacement.

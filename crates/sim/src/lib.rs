@@ -11,6 +11,7 @@ pub mod price;
 mod recommend;
 mod rng;
 mod run;
+mod space;
 mod svg;
 mod synth;
 mod trace;
@@ -18,13 +19,12 @@ mod trace;
 pub use engine::{simulate, Policy};
 pub use error::{RowError, TraceError};
 pub use model::{
-    default_pool_start_delay_ms, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
+    default_pool_start_delay_ms, AfterJob, AtLifetime, FleetModel, PoolModel, DEFAULT_VOLUME_GIB, GP3_USD_PER_GIB_MONTH, HOURS_PER_MONTH,
 };
 pub use policy::{Clairvoyant, Contender};
-pub use recommend::{
-    pool_allowed, recommend, Candidate, Recommendation, Settings, Space, IDLE_TIMEOUTS_S, MAX_ROUNDS, POOL_SIZES, POOL_STATES,
-};
+pub use recommend::{recommend, Candidate, Recommendation, MAX_REFINEMENTS, MAX_ROUNDS};
 pub use run::{percentile, Accounts, LifetimeSummary, PoolSummary, Run, Sample, Summary};
+pub use space::{pool_allowed, Settings, Space, BURST_POOLS, IDLE_TIMEOUTS_S, POOL_SIZES, POOL_STATES};
 pub use svg::plot;
 pub use synth::{Synthetic, START_MS};
 pub use trace::{parse_time, Job, Trace, MAX_DURATION_S};

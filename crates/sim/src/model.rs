@@ -3,6 +3,7 @@
 
 use agent_stack_config::{Config, OperatingSystem, Overprovision, OverprovisionStrategy, VolumeType, WarmPoolState};
 use agent_stack_scaler::policies::default_launch_delay_ms;
+pub use agent_stack_scaler::policies::default_pool_start_delay_ms;
 use agent_stack_scaler::schedule::TICK_INTERVAL_MS;
 
 use crate::price;
@@ -14,8 +15,10 @@ pub struct FleetModel {
     pub launch_delay_ms: u64,
     /// An idle agent shuts down after this long and its instance leaves the group; 0 = never.
     pub idle_timeout_ms: u64,
-    /// After one job the agent shuts down and its instance is replaced (desired unchanged).
+    /// After one job the agent shuts down and its instance leaves the group.
     pub disconnect_after_job: bool,
+    /// What that shutdown does to desired.
+    pub after_job: AfterJob,
     pub min: u32,
     pub max: u32,
     /// Instances registered and idle when the trace starts (clamped to min..=max).
@@ -55,21 +58,6 @@ const GP2_USD_PER_GIB_MONTH: f64 = 0.10;
 /// AWS bills EBS per GB-month of 730 hours.
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-/// From the group taking a ready pool instance to its agent registering (docs/simulate.md, "Warm pool").
-///
-/// A pool instance has booted and run its preparation before it waits, so starting it skips the cold
-/// launch's first boot: a stopped or hibernated one boots again (15–21 s on Linux, under 40 s on
-/// Windows, public measurements) and starts its agent; a running one only starts and registers its agent.
-pub fn default_pool_start_delay_ms(os: OperatingSystem, state: WarmPoolState) -> u64 {
-    match (state, os) {
-        (WarmPoolState::Running, _) => 5_000,
-        (_, OperatingSystem::Windows) => 40_000,
-        // AWS has no warm pools for Mac instances (the config refuses one): a start is a launch.
-        (_, OperatingSystem::MacOs) => default_launch_delay_ms(os),
-        _ => 20_000,
-    }
-}
-
 impl PoolModel {
     /// The pool as configured, with the OS's start delay and the root volume's size and price.
     pub fn from_config(config: &Config) -> Option<PoolModel> {
@@ -99,6 +87,30 @@ impl PoolModel {
     }
 }
 
+/// What the shutdown hook does to desired when an agent disconnects after its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterJob {
+    /// Terminate without a decrement (today's hook): the group replaces the instance at once,
+    /// from the warm pool when it has a ready one.
+    KeepDesired,
+    /// Terminate with a decrement (refused at the minimum, then replaced): the scaler raises desired
+    /// again for the next job, which the group starts from the pool.
+    LowerDesired,
+    /// [`AfterJob::LowerDesired`] when the group has a warm pool, else [`AfterJob::KeepDesired`].
+    LowerWithPool,
+}
+
+impl FleetModel {
+    /// Whether an agent's shutdown after its job lowers desired in this model.
+    pub fn lowers_after_job(&self) -> bool {
+        match self.after_job {
+            AfterJob::KeepDesired => false,
+            AfterJob::LowerDesired => true,
+            AfterJob::LowerWithPool => self.warm_pool.is_some_and(|p| p.size > 0),
+        }
+    }
+}
+
 /// How the group's termination at the maximum instance lifetime meets a busy agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AtLifetime {
@@ -118,14 +130,16 @@ impl AtLifetime {
 }
 
 impl FleetModel {
-    /// The model of a stack as configured, with the OS's launch delay and the instance type's list price
-    /// (`None` when the type is not in [`price::hourly`]'s table).
+    /// The model of a stack as configured, with the OS's launch delay, the instance type's list price
+    /// (`None` when the type is not in [`price::hourly`]'s table) and agent-stack's shutdown hook,
+    /// which lowers desired after a job when the group has a warm pool (docs/simulate.md, "After a job").
     pub fn from_config(config: &Config) -> (FleetModel, Option<f64>) {
         let price = price::hourly(&config.instance_type, config.os);
         let model = FleetModel {
             launch_delay_ms: default_launch_delay_ms(config.os),
             idle_timeout_ms: u64::from(config.agent.disconnect_after_idle_timeout) * 1000,
             disconnect_after_job: config.agent.disconnect_after_job,
+            after_job: AfterJob::LowerWithPool,
             min: config.asg.min_size,
             max: config.asg.max_size,
             initial_desired: config.asg.desired.unwrap_or(config.asg.min_size),
@@ -139,13 +153,14 @@ impl FleetModel {
         (model, price)
     }
 
-    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout),
-    /// no maximum instance lifetime and no warm pool.
+    /// A Linux fleet with agent-aws-stack's agent defaults (disconnect after job, 300 s idle timeout)
+    /// and hook (desired kept after a job), no maximum instance lifetime and no warm pool.
     pub fn linux(min: u32, max: u32) -> FleetModel {
         FleetModel {
             launch_delay_ms: default_launch_delay_ms(OperatingSystem::UbuntuNoble),
             idle_timeout_ms: 300_000,
             disconnect_after_job: true,
+            after_job: AfterJob::KeepDesired,
             min,
             max,
             initial_desired: min,
@@ -156,5 +171,26 @@ impl FleetModel {
             at_lifetime: AtLifetime::Drain,
             warm_pool: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(contents: &str, pool_size: &str) -> FleetModel {
+        let file = agent_stack_config::ConfigFile { path: "example.json", contents };
+        let raw = agent_stack_config::RawConfig::from_sources(Some(file), [("SEMAPHORE_AGENT_WARM_POOL_SIZE", pool_size)]);
+        FleetModel::from_config(&Config::try_from(&raw).unwrap_or_else(|e| panic!("{e}"))).0
+    }
+
+    #[test]
+    fn agent_stacks_hook_lowers_desired_after_a_job_only_with_a_pool() {
+        let pooled = include_str!("../../../examples/linux-warm-pool.json");
+        assert!(model(pooled, "3").lowers_after_job());
+        assert!(!model(pooled, "0").lowers_after_job());
+        assert!(!FleetModel::linux(0, 5).lowers_after_job(), "agent-aws-stack's hook keeps desired");
+        let keep = FleetModel { after_job: AfterJob::KeepDesired, ..model(pooled, "3") };
+        assert!(!keep.lowers_after_job());
     }
 }

@@ -28,7 +28,7 @@ pub struct Accounts {
     pub launches: u64,
     /// Instances terminated without decrement (after a job, or idle at the minimum).
     pub replaced: u64,
-    /// Idle instances terminated with a decrement.
+    /// Instances terminated with a decrement (idle, or after a job with [`crate::AfterJob::LowerDesired`]).
     pub scaled_in: u64,
     /// Desired capacities above max the group refused.
     pub rejected: u64,

@@ -61,6 +61,25 @@ impl Trace {
         self.jobs.first().map_or(0, |j| j.queued_at_ms)
     }
 
+    /// Each job's place in its burst: the jobs queued within `window_ms` up to and including it
+    /// (at least 1 ms), in ascending order. The last is the largest burst.
+    pub fn burst_places(&self, window_ms: u64) -> Vec<u64> {
+        let mut first = 0;
+        let mut places: Vec<u64> = self
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(last, job)| {
+                while job.queued_at_ms - self.jobs[first].queued_at_ms >= window_ms.max(1) {
+                    first += 1;
+                }
+                (last + 1 - first) as u64
+            })
+            .collect();
+        places.sort_unstable();
+        places
+    }
+
     /// Parses a CSV trace; collects every bad row.
     pub fn parse_csv(text: &str) -> Result<Trace, TraceError> {
         let mut lines = text

@@ -6,7 +6,7 @@
 use agent_stack_config::{OperatingSystem, WarmPoolState};
 use agent_stack_scaler::{Decision, Observation, Reason, ScalingPolicy};
 use agent_stack_sim::{
-    compare, default_pool_start_delay_ms, simulate, Accounts, AtLifetime, Contender, FleetModel, Job, LifetimeSummary, PoolModel,
+    compare, default_pool_start_delay_ms, simulate, Accounts, AfterJob, AtLifetime, Contender, FleetModel, Job, LifetimeSummary, PoolModel,
     PoolSummary, Run, Trace,
 };
 use proptest::prelude::*;
@@ -239,6 +239,62 @@ fn an_empty_pool_launches_cold() {
 }
 
 #[test]
+fn lowering_desired_after_a_job_lets_the_next_job_pull_from_the_pool() {
+    // Jobs at 0 s and 200 s. Keeping desired, the first job's replacement takes the pool's refill at
+    // 80 s and waits for the second job; lowering it, nothing runs between the jobs and the second
+    // starts from the pool 20 s after the tick that sees it.
+    let t = trace(&[(0, 60), (200, 60)]);
+    let keep = run(&t, &pooled(1, WarmPoolState::Stopped, 20), AWS);
+    let lower = run(&t, &FleetModel { after_job: AfterJob::LowerDesired, ..pooled(1, WarmPoolState::Stopped, 20) }, AWS);
+    assert_eq!(keep.waits_ms, vec![20_000, 0]);
+    assert_eq!(lower.waits_ms, vec![20_000, 20_000]);
+    let (k, l) = (keep.accounts, lower.accounts);
+    assert_eq!((k.launches, k.replaced, k.scaled_in), (3, 2, 1), "{k:?}");
+    assert_eq!((l.launches, l.pool_starts, l.replaced, l.scaled_in), (2, 2, 0, 2), "{l:?}");
+    assert_eq!(l.idle_ms, 0, "no agent ever waits for a job");
+    assert!(l.instance_ms < k.instance_ms, "{l:?} vs {k:?}");
+    // At the minimum the decrement is refused and the instance replaced, as for an idle timeout.
+    let at_min = FleetModel { min: 1, initial_desired: 1, after_job: AfterJob::LowerDesired, ..pooled(1, WarmPoolState::Stopped, 20) };
+    let r = run(&trace(&[(0, 60)]), &at_min, AWS);
+    assert_eq!((r.accounts.replaced, r.accounts.scaled_in), (2, 0), "after its job, then idle: {:?}", r.accounts);
+}
+
+#[test]
+fn the_scaler_sees_the_ready_pool_instances() {
+    let mut seen = Vec::new();
+    let mut policy = |o: &Observation, _| {
+        seen.push(o.asg.instances.warm);
+        let demand = o.jobs.queued + o.jobs.running;
+        Decision {
+            desired_before: o.asg.desired,
+            desired_after: o.asg.desired.max(demand),
+            reason: Reason::Enough { demand, target: demand },
+        }
+    };
+    simulate(&trace(&[(0, 600)]), &pooled(2, WarmPoolState::Stopped, 20), &mut policy, 1, 0);
+    // Full until the first tick takes one; the refill is ready 50 s later (a tick every 2 s).
+    assert_eq!((seen[0], seen[1], seen[24], seen[25]), (2, 1, 1, 2), "{:?}", &seen[..30]);
+}
+
+#[test]
+fn clairvoyance_plans_with_the_pool_start_while_the_pool_covers_the_arrivals() {
+    // Agents that stay 40 s idle; a first job at 0 s (its instance gone by 70 s, the pool refilled at
+    // 50 s), then one at 200 s: launched from the pool ~22 s ahead, not a cold launch's 52 s — as early
+    // as in a fleet whose every launch takes 20 s. Two jobs at 200 s outnumber the pool of one: both
+    // are planned a cold launch ahead, and neither waits.
+    let stay = |m: FleetModel| FleetModel { disconnect_after_job: false, idle_timeout_ms: 40_000, ..m };
+    let model = stay(pooled(1, WarmPoolState::Stopped, 20));
+    let one = run(&trace(&[(0, 10), (200, 60)]), &model, Contender::Clairvoyant);
+    assert_eq!(one.waits_ms, vec![20_000, 0]);
+    let fast = stay(FleetModel { launch_delay_ms: 20_000, ..FleetModel::linux(0, 5) });
+    let fast = run(&trace(&[(0, 10), (200, 60)]), &fast, Contender::Clairvoyant);
+    assert_eq!(one.accounts.instance_ms, fast.accounts.instance_ms, "{:?} vs {:?}", one.accounts, fast.accounts);
+    let two = run(&trace(&[(0, 10), (200, 60), (200, 60)]), &model, Contender::Clairvoyant);
+    assert_eq!(two.waits_ms, vec![20_000, 0, 0]);
+    assert_eq!((two.accounts.pool_starts, two.accounts.launches), (2, 3), "one from the pool, one cold at 200 s");
+}
+
+#[test]
 fn a_running_pool_costs_the_instance_price() {
     // 36 USD/h: one cent per instance-second. Start 5 s: the job runs 5–65 s, its replacement is taken
     // at 65 s (registers at 70 s, idles out at 370 s); refills ready at 50 s and 115 s; end 65 + 50 + 300 + 2.
@@ -311,11 +367,13 @@ fn any_pool() -> impl Strategy<Value = Option<PoolModel>> {
 
 fn any_model() -> impl Strategy<Value = FleetModel> {
     let lifetime = (prop_oneof![Just(0u64), 200..3_600u64], prop_oneof![Just(AtLifetime::Drain), Just(AtLifetime::Terminate)]);
-    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], any::<bool>(), lifetime, any_pool()).prop_map(
-        |(min, extra, initial, delay_s, idle_s, after_job, (lifetime_s, at_lifetime), warm_pool)| FleetModel {
+    let after_job = (any::<bool>(), prop_oneof![Just(AfterJob::KeepDesired), Just(AfterJob::LowerDesired)]);
+    (0..3u32, 0..8u32, 0..6u32, 0..200u64, prop_oneof![Just(0u64), 1..600u64], after_job, lifetime, any_pool()).prop_map(
+        |(min, extra, initial, delay_s, idle_s, (disconnect, after_job), (lifetime_s, at_lifetime), warm_pool)| FleetModel {
             launch_delay_ms: delay_s * 1000,
             idle_timeout_ms: idle_s * 1000,
-            disconnect_after_job: after_job,
+            disconnect_after_job: disconnect,
+            after_job,
             initial_desired: initial,
             max: min + extra,
             max_instance_lifetime_ms: lifetime_s * 1000,

@@ -78,3 +78,15 @@ proptest! {
         prop_assert_eq!(Trace::parse_csv(&t.to_csv()), Ok(t));
     }
 }
+
+#[test]
+fn each_jobs_place_in_its_burst() {
+    let t = Trace::new(
+        [0, 1_000, 1_000, 30_000, 31_000, 100_000].map(|at| Job { queued_at_ms: 1_767_571_200_000 + at, duration_ms: 1 }).to_vec(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.burst_places(2_000), vec![1, 1, 1, 2, 2, 3], "0, 1 and 1 s; 30 and 31 s; 100 s");
+    assert_eq!(t.burst_places(50_000), vec![1, 1, 2, 3, 4, 5], "0 to 31 s; 100 s alone");
+    assert_eq!(t.burst_places(0), vec![1, 1, 1, 1, 1, 2], "the two at 1 s: a window of at least 1 ms");
+    assert_eq!(t.burst_places(u64::MAX), vec![1, 2, 3, 4, 5, 6]);
+}
