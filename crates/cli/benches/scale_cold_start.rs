@@ -1,8 +1,11 @@
 //! Benchmark (not a test): a cold `agent-stack scale --once` — process start, AWS SDK set-up, token
-//! from SSM, Semaphore metrics, describe and set the group — against local moto and the Semaphore
-//! stub. Prints wall time and peak RSS.
+//! from SSM, Semaphore metrics, describe and set the group — over TLS, as in production: local moto
+//! and the Semaphore stub each behind a loopback TLS front whose test CA the process trusts through
+//! `SSL_CERT_FILE` (the system's roots plus that CA, as a user adds a company CA). Prints wall time,
+//! when the first TLS connection to each reached its front, and peak RSS.
 //!
 //! Run: `cargo bench -p agent-stack --bench scale_cold_start` (needs moto_server on PATH).
+//! `AGENT_STACK_BENCH_BIN=/path/to/agent-stack` measures another build of the binary (before/after).
 
 use std::process::Command;
 use std::time::Instant;
@@ -11,9 +14,28 @@ use agent_stack_aws::{sdk_config, CallProfile};
 use agent_stack_config::RegistrationToken;
 use agent_stack_testkit::moto::unique;
 use agent_stack_testkit::stack::{config, deploy};
+use agent_stack_testkit::tls::{TestCa, TlsFront};
 use agent_stack_testkit::{Moto, SemaphoreStub};
 
 const RUNS: usize = 15;
+
+/// One run's figures, in ms from the spawn.
+struct Run {
+    wall: f64,
+    first_aws: f64,
+    first_semaphore: f64,
+    rss_kib: u64,
+}
+
+/// Milliseconds from `started` to the front's first connection after it.
+fn first_after(front: &TlsFront, started: Instant) -> f64 {
+    front.accepted().into_iter().find(|t| *t >= started).map_or(f64::NAN, |t| (t - started).as_secs_f64() * 1000.0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -35,18 +57,29 @@ async fn main() {
     ];
     deploy(moto, &sdk, config(&pairs), |_| async {}).await;
     agent_stack_aws::put_token(&sdk, &token_name, &RegistrationToken::new("bench-token"), None).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let ca = TestCa::generate();
+    let bundle = std::env::temp_dir().join(format!("{stack}-ca.pem"));
+    ca.write_bundle(&bundle);
+    let aws_front = ca.front(&format!("127.0.0.1:{}", moto.port)).await;
+    let semaphore_front = ca.front(stub.endpoint().trim_start_matches("http://")).await;
     let file = std::env::temp_dir().join(format!("{stack}.json"));
     let json = format!(
         r#"{{"SEMAPHORE_AGENT_STACK_NAME":"{stack}","SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME":"{token_name}","SEMAPHORE_ENDPOINT":"{}","SEMAPHORE_AGENT_ASG_MAX_SIZE":"100"}}"#,
-        stub.endpoint()
+        semaphore_front.url()
     );
     std::fs::write(&file, json).unwrap_or_else(|e| panic!("{e}"));
 
-    // Warm moto (its first DescribeAutoScalingGroups is slow) so the figures are ours.
-    let env = moto.env();
+    let mut env = moto.env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", aws_front.url()));
+    env.push(("SSL_CERT_FILE", bundle.display().to_string()));
+    let fronts = std::sync::Arc::new((aws_front, semaphore_front));
+    let bin = std::env::var("AGENT_STACK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_agent-stack").to_string());
     let run = move |jobs: usize| {
         let mut cmd = Command::new("/usr/bin/time");
-        cmd.args(["-f", "%e %M", env!("CARGO_BIN_EXE_agent-stack"), "scale", "--once", "--output", "json", "--config"]).arg(&file);
+        cmd.args(["-f", "%e %M", bin.as_str(), "scale", "--once", "--output", "json", "--config"]).arg(&file);
+        cmd.env_remove("SSL_CERT_DIR");
         for (k, v) in &env {
             cmd.env(k, v);
         }
@@ -56,26 +89,30 @@ async fn main() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let rss_kib: u64 = stderr.lines().last().and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
         assert!(out.status.success(), "jobs {jobs}: {stderr}");
-        (wall, rss_kib)
+        Run { wall, first_aws: first_after(&fronts.0, started), first_semaphore: first_after(&fronts.1, started), rss_kib }
     };
     let run = std::sync::Arc::new(run);
+    // Warm moto (its first DescribeAutoScalingGroups is slow) so the figures are ours.
     let warm = run.clone();
     tokio::task::spawn_blocking(move || warm(0)).await.unwrap_or_else(|e| panic!("{e}"));
-    let mut walls = Vec::new();
-    let mut peak = 0;
+    let mut runs = Vec::new();
     for i in 0..RUNS {
         stub.enqueue("bench-token", 1);
         let r = run.clone();
-        let (wall, rss) = tokio::task::spawn_blocking(move || r(i)).await.unwrap_or_else(|e| panic!("{e}"));
-        walls.push(wall);
-        peak = peak.max(rss);
+        runs.push(tokio::task::spawn_blocking(move || r(i)).await.unwrap_or_else(|e| panic!("{e}")));
     }
-    walls.sort_by(|a, b| a.total_cmp(b));
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall).collect();
+    let (min, max) = walls.iter().fold((f64::MAX, 0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
+    let peak = runs.iter().map(|r| r.rss_kib).max().unwrap_or(0);
     println!(
-        "scale --once cold start + first tick ({RUNS} runs, local moto + stub): median {:.0} ms, min {:.0} ms, max {:.0} ms, peak RSS {:.1} MiB",
-        walls[RUNS / 2],
-        walls[0],
-        walls[RUNS - 1],
+        "scale --once cold start + first tick over TLS ({RUNS} runs, local moto + stub behind TLS fronts): median {:.0} ms, min {min:.0} ms, max {max:.0} ms, peak RSS {:.1} MiB",
+        median(walls.clone()),
         peak as f64 / 1024.0
     );
+    println!(
+        "  first TLS connection (median, from spawn): AWS {:.1} ms, Semaphore {:.1} ms",
+        median(runs.iter().map(|r| r.first_aws).collect()),
+        median(runs.iter().map(|r| r.first_semaphore).collect())
+    );
+    let _ = std::fs::remove_file(&bundle);
 }

@@ -1,10 +1,11 @@
 //! `agent-stack scale`: the scaler's tick, run from the operator's machine.
 
-use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile};
+use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile, SdkConfig};
+use agent_stack_config::Config;
 use agent_stack_lambda::clock::SystemClock;
 use agent_stack_scaler::policies::{decide_with, PolicyState};
 use agent_stack_scaler::{run_ticks, tick_politely, tick_with, Backoff, Clock, PoliteTick, SourceError, TickReport, Window};
-use agent_stack_semaphore::SemaphoreClient;
+use agent_stack_semaphore::{Http, SemaphoreClient};
 use agent_stack_template::ids;
 use serde_json::json;
 
@@ -16,22 +17,16 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
+        // Loading the trust store for Semaphore is work of its own: it overlaps the AWS calls.
+        let http = tokio::task::spawn_blocking(Http::new);
         let sdk = sdk_config(CallProfile::Command).await;
-        let asg_name = match &args.asg_name {
-            Some(name) => name.clone(),
-            None => agent_stack_aws::cfn::Stacks::new(&sdk)
-                .physical_id(&config.stack_name, ids::AUTO_SCALING_GROUP)
-                .await
-                .map_err(|e| CliError::Failed(format!("cannot find the stack's Auto Scaling group: {e}")))?
-                .ok_or_else(|| {
-                    CliError::Failed(format!(
-                        "cannot find the stack's Auto Scaling group: stack {} has none in this account and region; deploy it first or pass --asg-name",
-                        config.stack_name
-                    ))
-                })?,
-        };
-        let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
-        let queue = SemaphoreClient::new(&config.endpoint, token).map_err(|e| CliError::Failed(e.to_string()))?;
+        // Neither needs the other: both requests are in flight together.
+        let (asg_name, token) = tokio::join!(group_name(&sdk, args, &config), read_token(&sdk, &config.token_parameter_name));
+        let asg_name = asg_name?;
+        let token = token.map_err(|e| CliError::Failed(e.to_string()))?;
+        let http = http.await.map_err(|e| CliError::Failed(format!("cannot build the HTTP client: {e}")))?;
+        let http = http.map_err(|e| CliError::Failed(e.to_string()))?;
+        let queue = SemaphoreClient::with_http(&http, &config.endpoint, token);
         let fleet = AsgFleet::new(&sdk, &asg_name);
         let state = std::cell::RefCell::new(PolicyState::for_config(&config));
         let decide = |o: &agent_stack_scaler::Observation| {
@@ -57,6 +52,23 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
             outcome.map(|_| ()).map_err(|_| CliError::Reported(1))
         }
     })
+}
+
+/// The group to scale: `--asg-name`, or the one the stack created.
+async fn group_name(sdk: &SdkConfig, args: &ScaleArgs, config: &Config) -> Result<String, CliError> {
+    if let Some(name) = &args.asg_name {
+        return Ok(name.clone());
+    }
+    agent_stack_aws::cfn::Stacks::new(sdk)
+        .physical_id(&config.stack_name, ids::AUTO_SCALING_GROUP)
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot find the stack's Auto Scaling group: {e}")))?
+        .ok_or_else(|| {
+            CliError::Failed(format!(
+                "cannot find the stack's Auto Scaling group: stack {} has none in this account and region; deploy it first or pass --asg-name",
+                config.stack_name
+            ))
+        })
 }
 
 fn print(output: Output, asg_name: &str, outcome: &Result<TickReport, SourceError>) {

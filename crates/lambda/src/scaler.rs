@@ -3,13 +3,13 @@
 use std::cell::Cell;
 
 use agent_stack_aws::{read_token, AsgFleet};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use agent_stack_config::lambda_env::ScalerEnv;
 use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
 use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, PoliteTick, TickReport};
-use agent_stack_semaphore::SemaphoreClient;
+use agent_stack_semaphore::{Http, SemaphoreClient};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -100,6 +100,18 @@ fn save_backoff(backoff: Backoff) {
     *BACKOFF.lock().unwrap_or_else(|p| p.into_inner()) = Some(backoff);
 }
 
+/// The Semaphore HTTP client, kept like [`POLICY_STATE`]: a warm invocation neither reloads the
+/// trust store nor opens a new TLS connection while the last one is still open.
+static SEMAPHORE_HTTP: OnceLock<Http> = OnceLock::new();
+
+fn semaphore_http() -> Result<Http, String> {
+    if let Some(http) = SEMAPHORE_HTTP.get() {
+        return Ok(http.clone());
+    }
+    let http = Http::new().map_err(|e| e.to_string())?;
+    Ok(SEMAPHORE_HTTP.get_or_init(|| http).clone())
+}
+
 /// Decides with the configured policy, updating the container's policy state.
 pub fn decide_now(settings: &Settings, observation: &agent_stack_scaler::Observation, now_ms: u64) -> agent_stack_scaler::Decision {
     let mut guard = POLICY_STATE.lock().unwrap_or_else(|p| p.into_inner());
@@ -116,7 +128,7 @@ pub async fn invoke<C: Clock>(
     clock: &C,
 ) -> Result<Summary, String> {
     let token = read_token(sdk, &settings.env.token_parameter_name).await.map_err(|e| e.to_string())?;
-    let queue = SemaphoreClient::new(&settings.env.endpoint, token).map_err(|e| e.to_string())?;
+    let queue = SemaphoreClient::with_http(&semaphore_http()?, &settings.env.endpoint, token);
     let fleet = AsgFleet::new(sdk, &settings.env.asg_name);
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);

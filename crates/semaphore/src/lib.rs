@@ -55,6 +55,26 @@ pub fn parse_metrics(body: &[u8]) -> Result<Metrics, String> {
     })
 }
 
+/// The HTTP side of Semaphore calls: the TLS set-up (the system's trust store, or the bundle that
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR` name) and the open connections. Building one loads the trust
+/// store, so a process builds it once and shares it: the Lambda keeps it for as long as its
+/// container lives, and clones are cheap.
+#[derive(Debug, Clone)]
+pub struct Http(reqwest::Client);
+
+impl Http {
+    /// Connect and total timeouts on every call ([`CONNECT_TIMEOUT`], [`TOTAL_TIMEOUT`]).
+    pub fn new() -> Result<Http, ClientError> {
+        reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .user_agent(concat!("agent-stack/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map(Http)
+            .map_err(|e| ClientError(e.to_string()))
+    }
+}
+
 /// A client for one agent type (one registration token).
 #[derive(Clone)]
 pub struct SemaphoreClient {
@@ -70,14 +90,14 @@ impl std::fmt::Debug for SemaphoreClient {
 }
 
 impl SemaphoreClient {
+    /// A client with its own [`Http`].
     pub fn new(endpoint: &Endpoint, token: RegistrationToken) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
-            .user_agent(concat!("agent-stack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
-        Ok(Self { http, metrics_url: format!("{}{API_PATH}/metrics", endpoint.base_url()), token })
+        Ok(Self::with_http(&Http::new()?, endpoint, token))
+    }
+
+    /// A client over a shared [`Http`].
+    pub fn with_http(http: &Http, endpoint: &Endpoint, token: RegistrationToken) -> Self {
+        Self { http: http.0.clone(), metrics_url: format!("{}{API_PATH}/metrics", endpoint.base_url()), token }
     }
 
     /// `GET /metrics` for this client's agent type.

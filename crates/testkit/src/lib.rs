@@ -1,7 +1,7 @@
 //! Dev-only stand-ins shared by integration tests: a Semaphore hub stub that follows
 //! `shared/reference/semaphore-api.md` (status codes included) and a moto server launcher,
 //! an IMDSv2 stub, a stand-in for the Semaphore agent, the Lambda runtime emulator's harness, and
-//! a recording proxy for the lifecycle-action calls moto lacks.
+//! a recording proxy for the lifecycle-action calls moto lacks, and a TLS front for any of them.
 
 pub mod agent;
 pub mod hub;
@@ -12,6 +12,7 @@ pub mod moto;
 pub mod rie;
 pub mod serve;
 pub mod stack;
+pub mod tls;
 
 pub use hub::{Fault, SemaphoreStub};
 pub use imds::ImdsStub;
