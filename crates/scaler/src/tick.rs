@@ -192,7 +192,7 @@ mod tests {
         let reads = Reads { started: Cell::new(0) };
         let never = |_: &Observation| Decision { desired_before: 0, desired_after: 0, reason: Reason::Enough { demand: 0, target: 0 } };
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap_or_else(|e| panic!("{e}"));
-        let outcome = rt.block_on(tokio::time::timeout(Duration::from_secs(5), tick_with(&reads, &reads, never)));
+        let outcome = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), tick_with(&reads, &reads, never)).await });
         assert_eq!(outcome.map(|r| r.map_err(|e| e.message)), Ok(Err("metrics failed".to_string())));
     }
 }
