@@ -4,7 +4,9 @@ use agent_stack_aws::{read_token, sdk_config, AsgFleet, CallProfile, SdkConfig};
 use agent_stack_config::Config;
 use agent_stack_lambda::clock::SystemClock;
 use agent_stack_scaler::policies::{decide_with, PolicyState};
-use agent_stack_scaler::{run_ticks, tick_politely, tick_with, Backoff, Clock, PoliteTick, SourceError, TickReport, Window};
+use agent_stack_scaler::{
+    run_ticks, tick_politely, tick_with, Backoff, Clock, JobQueue, PoliteTick, Primed, SourceError, TickReport, Window,
+};
 use agent_stack_semaphore::{Http, SemaphoreClient};
 use agent_stack_template::ids;
 use serde_json::json;
@@ -20,14 +22,28 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
         // Loading the trust store for Semaphore is work of its own: it overlaps the AWS calls.
         let http = tokio::task::spawn_blocking(Http::new);
         let sdk = sdk_config(CallProfile::Command).await;
-        // Neither needs the other: both requests are in flight together.
-        let (asg_name, token) = tokio::join!(group_name(&sdk, args, &config), read_token(&sdk, &config.token_parameter_name));
-        let asg_name = asg_name?;
-        let token = token.map_err(|e| CliError::Failed(e.to_string()))?;
-        let http = http.await.map_err(|e| CliError::Failed(format!("cannot build the HTTP client: {e}")))?;
-        let http = http.map_err(|e| CliError::Failed(e.to_string()))?;
-        let queue = SemaphoreClient::with_http(&http, &config.endpoint, token);
-        let fleet = AsgFleet::new(&sdk, &asg_name);
+        // Two chains at once, each ending in the first tick's read: the token, then Semaphore's
+        // metrics; the group's name, then the group. The set-up's errors come before any tick.
+        let (group, jobs) = tokio::join!(
+            async {
+                let name = group_name(&sdk, args, &config).await?;
+                let fleet = AsgFleet::new(&sdk, name.as_str());
+                let first = fleet.capacity().await;
+                Ok::<_, CliError>((name, fleet, first))
+            },
+            async {
+                let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
+                let http = http.await.map_err(|e| CliError::Failed(format!("cannot build the HTTP client: {e}")))?;
+                let http = http.map_err(|e| CliError::Failed(e.to_string()))?;
+                let client = SemaphoreClient::with_http(&http, &config.endpoint, token);
+                let first = JobQueue::metrics(&client).await;
+                Ok::<_, CliError>((client, first))
+            }
+        );
+        let (asg_name, group, first_capacity) = group?;
+        let (client, first_metrics) = jobs?;
+        let queue = Primed::new(&client, Some(first_metrics));
+        let fleet = Primed::new(&group, Some(first_capacity));
         let state = std::cell::RefCell::new(PolicyState::for_config(&config));
         let decide = |o: &agent_stack_scaler::Observation| {
             decide_with(config.scaling_policy, o, config.overprovision, &mut state.borrow_mut(), SystemClock.now_ms())
