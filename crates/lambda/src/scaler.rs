@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use agent_stack_config::lambda_env::ScalerEnv;
 use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
-use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, PoliteTick, TickReport};
+use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, JobQueue, PoliteTick, Primed, TickReport};
 use agent_stack_semaphore::{Http, SemaphoreClient};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -127,13 +127,32 @@ pub async fn invoke<C: Clock>(
     deadline_ms: u64,
     clock: &C,
 ) -> Result<Summary, String> {
-    let token = read_token(sdk, &settings.env.token_parameter_name).await.map_err(|e| e.to_string())?;
-    let queue = SemaphoreClient::with_http(&semaphore_http()?, &settings.env.endpoint, token);
-    let fleet = AsgFleet::new(sdk, &settings.env.asg_name);
+    let group = AsgFleet::new(sdk, &settings.env.asg_name);
     let scheduled = event["time"].as_str().and_then(parse_event_time);
     let window = Window::for_invocation(clock.now_ms(), scheduled, deadline_ms);
-    let (failed, scaled, skipped) = (Cell::new(0), Cell::new(0), Cell::new(0));
     let backoff = Cell::new(saved_backoff());
+    // When the first tick runs right away, the group is described while the token is read and
+    // Semaphore asked: the first decision waits for the slower of the two chains, not for both.
+    let now = clock.now_ms();
+    let first_tick_now = window.allows_start(now) && backoff.get().waiting_until(now).is_none();
+    let jobs = async {
+        let token = read_token(sdk, &settings.env.token_parameter_name).await.map_err(|e| e.to_string())?;
+        let client = SemaphoreClient::with_http(&semaphore_http()?, &settings.env.endpoint, token);
+        let first = if first_tick_now { Some(JobQueue::metrics(&client).await) } else { None };
+        Ok::<_, String>((client, first))
+    };
+    let group_read = async {
+        if first_tick_now {
+            Some(group.capacity().await)
+        } else {
+            None
+        }
+    };
+    let (jobs, first_capacity) = tokio::join!(jobs, group_read);
+    let (client, first_metrics) = jobs?;
+    let queue = Primed::new(&client, first_metrics);
+    let fleet = Primed::new(&group, first_capacity);
+    let (failed, scaled, skipped) = (Cell::new(0), Cell::new(0), Cell::new(0));
     let ticks = run_ticks(clock, window, || async {
         let outcome = tick_politely(clock, &backoff, &queue, &fleet, |o| decide_now(settings, o, clock.now_ms())).await;
         save_backoff(backoff.get());

@@ -67,8 +67,11 @@ pub fn scaler_settings(deployed: &DeployedStack, stub: &SemaphoreStub) -> scaler
 /// One scaler invocation whose deadline leaves room for ticks starting within `ticking_ms`
 /// (0: exactly one tick).
 pub async fn invoke_for(sdk: &SdkConfig, settings: &scaler::Settings, ticking_ms: u64) -> Result<scaler::Summary, String> {
-    let deadline =
-        now_ms() + agent_stack_scaler::schedule::TICK_BUDGET_MS + agent_stack_scaler::schedule::SAFETY_MARGIN_MS + 500 + ticking_ms;
+    use agent_stack_scaler::schedule::{SAFETY_MARGIN_MS, TICK_BUDGET_MS, TICK_INTERVAL_MS};
+    // The first tick may start up to 1.5 s late (set-up on a loaded machine); a second one is due
+    // 2 s after the first, past that.
+    const LATE_START_MS: u64 = TICK_INTERVAL_MS * 3 / 4;
+    let deadline = now_ms() + TICK_BUDGET_MS + SAFETY_MARGIN_MS + LATE_START_MS + ticking_ms;
     scaler::invoke(sdk, settings, &json!({ "time": "not a time" }), deadline, &SystemClock).await
 }
 
