@@ -1,8 +1,10 @@
-//! Benchmark (not a test): a cold `agent-stack scale --once` — process start, AWS SDK set-up, token
-//! from SSM, Semaphore metrics, describe and set the group — over TLS, as in production: local moto
+//! Benchmark (not a test): a cold `agent-stack scale --once` (process start, AWS SDK set-up, token
+//! from SSM, Semaphore metrics, describe and set the group) over TLS, as in production: local moto
 //! and the Semaphore stub each behind a loopback TLS front whose test CA the process trusts through
-//! `SSL_CERT_FILE` (the system's roots plus that CA, as a user adds a company CA). Prints wall time,
-//! when the first TLS connection to each reached its front, and peak RSS.
+//! `SSL_CERT_FILE` (the system's roots plus that CA, as a user adds a company CA). Prints, from the
+//! spawn, when the first decision reached AWS (the SetDesiredCapacity request at the front), when the
+//! process exited, when the first TLS connection to each front opened, and peak RSS. Two series: the
+//! group looked up in the stack, and the group named with `--asg-name`, as the Lambda knows it.
 //!
 //! Run: `cargo bench -p agent-stack --bench scale_cold_start` (needs moto_server on PATH).
 //! `AGENT_STACK_BENCH_BIN=/path/to/agent-stack` measures another build of the binary (before/after).
@@ -22,6 +24,7 @@ const RUNS: usize = 15;
 /// One run's figures, in ms from the spawn.
 struct Run {
     wall: f64,
+    decision: f64,
     first_aws: f64,
     first_semaphore: f64,
     rss_kib: u64,
@@ -35,6 +38,27 @@ fn first_after(front: &TlsFront, started: Instant) -> f64 {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// Prints the median, min and max of a series of runs.
+fn report(label: &str, runs: &[Run]) {
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall).collect();
+    let (min, max) = walls.iter().fold((f64::MAX, 0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
+    let peak = runs.iter().map(|r| r.rss_kib).max().unwrap_or(0);
+    let decisions: Vec<f64> = runs.iter().map(|r| r.decision).collect();
+    let first_decision = decisions.iter().copied().fold(f64::MAX, f64::min);
+    println!("scale --once over TLS, {label} ({RUNS} runs, local moto + stub behind TLS fronts):");
+    println!("  first decision (SetDesiredCapacity reaches AWS): median {:.1} ms, min {first_decision:.1} ms", median(decisions));
+    println!(
+        "  whole run (until the process exits): median {:.0} ms, min {min:.0} ms, max {max:.0} ms, peak RSS {:.1} MiB",
+        median(walls),
+        peak as f64 / 1024.0
+    );
+    println!(
+        "  first TLS connection (median, from spawn): AWS {:.1} ms, Semaphore {:.1} ms",
+        median(runs.iter().map(|r| r.first_aws).collect()),
+        median(runs.iter().map(|r| r.first_semaphore).collect())
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -76,9 +100,12 @@ async fn main() {
     env.push(("SSL_CERT_FILE", bundle.display().to_string()));
     let fronts = std::sync::Arc::new((aws_front, semaphore_front));
     let bin = std::env::var("AGENT_STACK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_agent-stack").to_string());
-    let run = move |jobs: usize| {
+    let run = move |jobs: usize, asg_name: Option<String>| {
         let mut cmd = Command::new("/usr/bin/time");
         cmd.args(["-f", "%e %M", bin.as_str(), "scale", "--once", "--output", "json", "--config"]).arg(&file);
+        if let Some(name) = asg_name {
+            cmd.arg("--asg-name").arg(name);
+        }
         cmd.env_remove("SSL_CERT_DIR");
         for (k, v) in &env {
             cmd.env(k, v);
@@ -89,30 +116,29 @@ async fn main() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let rss_kib: u64 = stderr.lines().last().and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
         assert!(out.status.success(), "jobs {jobs}: {stderr}");
-        Run { wall, first_aws: first_after(&fronts.0, started), first_semaphore: first_after(&fronts.1, started), rss_kib }
+        let decision = fronts.0.first_sent("Action=SetDesiredCapacity", started).map_or(f64::NAN, |t| (t - started).as_secs_f64() * 1000.0);
+        Run { wall, decision, first_aws: first_after(&fronts.0, started), first_semaphore: first_after(&fronts.1, started), rss_kib }
     };
     let run = std::sync::Arc::new(run);
     // Warm moto (its first DescribeAutoScalingGroups is slow) so the figures are ours.
     let warm = run.clone();
-    tokio::task::spawn_blocking(move || warm(0)).await.unwrap_or_else(|e| panic!("{e}"));
-    let mut runs = Vec::new();
-    for i in 0..RUNS {
-        stub.enqueue("bench-token", 1);
-        let r = run.clone();
-        runs.push(tokio::task::spawn_blocking(move || r(i)).await.unwrap_or_else(|e| panic!("{e}")));
+    tokio::task::spawn_blocking(move || warm(0, None)).await.unwrap_or_else(|e| panic!("{e}"));
+    let group = agent_stack_aws::cfn::Stacks::new(&sdk)
+        .physical_id(&stack, agent_stack_template::ids::AUTO_SCALING_GROUP)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("the bench stack has no group"));
+    // The stack lookup, as an operator runs it; then the group named, as the Lambda knows it.
+    for (label, asg_name) in [("group looked up in the stack", None), ("--asg-name, as the Lambda knows its group", Some(group))] {
+        let mut runs = Vec::new();
+        for i in 0..RUNS {
+            // One more queued job each run: every tick raises desired, so every run decides and acts.
+            stub.enqueue("bench-token", 1);
+            let (r, name) = (run.clone(), asg_name.clone());
+            runs.push(tokio::task::spawn_blocking(move || r(i, name)).await.unwrap_or_else(|e| panic!("{e}")));
+        }
+        report(label, &runs);
     }
-    let walls: Vec<f64> = runs.iter().map(|r| r.wall).collect();
-    let (min, max) = walls.iter().fold((f64::MAX, 0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
-    let peak = runs.iter().map(|r| r.rss_kib).max().unwrap_or(0);
-    println!(
-        "scale --once cold start + first tick over TLS ({RUNS} runs, local moto + stub behind TLS fronts): median {:.0} ms, min {min:.0} ms, max {max:.0} ms, peak RSS {:.1} MiB",
-        median(walls.clone()),
-        peak as f64 / 1024.0
-    );
-    println!(
-        "  first TLS connection (median, from spawn): AWS {:.1} ms, Semaphore {:.1} ms",
-        median(runs.iter().map(|r| r.first_aws).collect()),
-        median(runs.iter().map(|r| r.first_semaphore).collect())
-    );
     let _ = std::fs::remove_file(&bundle);
 }

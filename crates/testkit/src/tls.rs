@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{crypto::aws_lc_rs, ServerConfig};
@@ -71,31 +72,50 @@ impl TestCa {
     pub async fn front(&self, upstream: &str) -> TlsFront {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
-        let accepted = Arc::new(Mutex::new(Vec::new()));
-        let (acceptor, upstream, seen) = (TlsAcceptor::from(self.server.clone()), upstream.to_string(), accepted.clone());
+        let (accepted, sent) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Vec::new())));
+        let (acceptor, upstream, seen, log) =
+            (TlsAcceptor::from(self.server.clone()), upstream.to_string(), accepted.clone(), sent.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 seen.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
-                tokio::spawn(forward(acceptor.clone(), client, upstream.clone()));
+                tokio::spawn(forward(acceptor.clone(), client, upstream.clone(), log.clone()));
             }
         });
-        TlsFront { addr, accepted, task }
+        TlsFront { addr, accepted, sent, task }
     }
 }
 
-/// One connection: the TLS handshake, then bytes both ways until either side closes.
-async fn forward(acceptor: TlsAcceptor, client: TcpStream, upstream: String) {
+/// One connection: the TLS handshake, then bytes both ways until either side closes. What the
+/// client sends is logged with the time it arrived.
+async fn forward(acceptor: TlsAcceptor, client: TcpStream, upstream: String, log: Arc<Mutex<Vec<(Instant, String)>>>) {
     let _ = client.set_nodelay(true);
-    let Ok(mut tls) = acceptor.accept(client).await else { return };
-    let Ok(mut plain) = TcpStream::connect(&upstream).await else { return };
+    let Ok(tls) = acceptor.accept(client).await else { return };
+    let Ok(plain) = TcpStream::connect(&upstream).await else { return };
     let _ = plain.set_nodelay(true);
-    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+    let (mut from_client, mut to_client) = tokio::io::split(tls);
+    let (mut from_upstream, mut to_upstream) = plain.into_split();
+    let requests = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from_client.read(&mut buf).await {
+            log.lock().unwrap_or_else(|p| p.into_inner()).push((Instant::now(), String::from_utf8_lossy(&buf[..n]).into_owned()));
+            if to_upstream.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_upstream.shutdown().await;
+    };
+    let answers = async {
+        let _ = tokio::io::copy(&mut from_upstream, &mut to_client).await;
+        let _ = to_client.shutdown().await;
+    };
+    tokio::join!(requests, answers);
 }
 
 /// A running TLS front; it stops when dropped.
 pub struct TlsFront {
     pub addr: SocketAddr,
     accepted: Arc<Mutex<Vec<Instant>>>,
+    sent: Arc<Mutex<Vec<(Instant, String)>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -108,6 +128,12 @@ impl TlsFront {
     /// When each TCP connection was accepted, oldest first.
     pub fn accepted(&self) -> Vec<Instant> {
         self.accepted.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// When bytes containing `marker` (an API action's name, say) first reached the front after `since`.
+    pub fn first_sent(&self, marker: &str, since: Instant) -> Option<Instant> {
+        let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.iter().find(|(t, text)| *t >= since && text.contains(marker)).map(|(t, _)| *t)
     }
 }
 
