@@ -178,18 +178,22 @@ async fn vcpu_quota<C: Inspect>(cloud: &C, config: &Config, vcpus: Option<u32>) 
     let d = &asg.distribution;
     let (on_demand, spot) = quota::split(asg.max_size, d.on_demand_base_capacity, d.on_demand_percentage_above_base);
     let ours = cloud.physical_id(&config.stack_name, agent_stack_template::ids::AUTO_SCALING_GROUP).await.ok().flatten();
-    let others = match cloud.running_instances().await {
-        Ok(all) => all
-            .into_iter()
+    let others = cloud.running_instances().await.map(|all| {
+        all.into_iter()
             .filter(|i| i.group.is_none() || i.group != ours)
             .filter(|i| quota::quota_class(&i.instance_type) == Some(class))
-            .collect(),
-        Err(_) => Vec::new(),
+            .collect::<Vec<_>>()
+    });
+    let others = match others {
+        Ok(others) => {
+            let types = others.iter().map(|i| i.instance_type.clone()).collect();
+            cloud.vcpus(&types).await.map(|sizes| (others, sizes)).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
     };
-    let types = others.iter().map(|i| i.instance_type.clone()).collect();
-    let sizes = cloud.vcpus(&types).await.unwrap_or_default();
-    let used = |spot: bool| -> u64 {
-        others.iter().filter(|i| i.spot == spot).map(|i| u64::from(sizes.get(&i.instance_type).copied().unwrap_or(0))).sum()
+    let used = |spot: bool| -> Result<u64, String> {
+        let (others, sizes) = others.as_ref().map_err(String::clone)?;
+        Ok(others.iter().filter(|i| i.spot == spot).map(|i| u64::from(sizes.get(&i.instance_type).copied().unwrap_or(0))).sum())
     };
     let per = u64::from(vcpus);
     let mut needs = vec![quota::Need {

@@ -44,8 +44,8 @@ pub struct Need {
     pub code: &'static str,
     /// vCPUs at the group's maximum.
     pub vcpus: u64,
-    /// vCPUs the account's other running instances of the class use now.
-    pub others: u64,
+    /// vCPUs the account's other running instances of the class use now, or why they were not counted.
+    pub others: Result<u64, String>,
     pub quota: Result<Option<f64>, AwsError>,
 }
 
@@ -68,15 +68,17 @@ pub fn vcpu_quota(instance_type: &str, class: Option<QuotaClass>, needs: &[Need]
             Ok(None) => tight.push(format!("{about}: Service Quotas does not know it")),
             Ok(Some(quota)) => {
                 let quota = quota.max(0.0).floor() as u64;
-                if need.vcpus > quota {
-                    failed.push(format!("{about} is {quota} vCPUs; the group's maximum needs {}", need.vcpus));
-                } else if need.vcpus + need.others > quota {
-                    tight.push(format!(
-                        "{about} is {quota} vCPUs; the group's maximum needs {} and other instances use {} now",
-                        need.vcpus, need.others
-                    ));
-                } else {
-                    fine.push(format!("{about}: {} of {quota} vCPUs at the maximum, {} in use by others", need.vcpus, need.others));
+                match &need.others {
+                    _ if need.vcpus > quota => failed.push(format!("{about} is {quota} vCPUs; the group's maximum needs {}", need.vcpus)),
+                    Err(why) => tight.push(format!(
+                        "{about} is {quota} vCPUs; the group's maximum needs {}, but what other instances use was not read ({why})",
+                        need.vcpus
+                    )),
+                    Ok(others) if need.vcpus + others > quota => tight.push(format!(
+                        "{about} is {quota} vCPUs; the group's maximum needs {} and other instances use {others} now",
+                        need.vcpus
+                    )),
+                    Ok(others) => fine.push(format!("{about}: {} of {quota} vCPUs at the maximum, {others} in use by others", need.vcpus)),
                 }
             }
         }
@@ -125,7 +127,7 @@ mod tests {
     }
 
     fn need(market: &'static str, vcpus: u64, others: u64, quota: Option<f64>) -> Need {
-        Need { market, code: "L-1216C47A", vcpus, others, quota: Ok(quota) }
+        Need { market, code: "L-1216C47A", vcpus, others: Ok(others), quota: Ok(quota) }
     }
 
     #[test]
@@ -145,5 +147,16 @@ mod tests {
             Status::Passed
         );
         assert_eq!(vcpu_quota("mac2.metal", None, &[]).status, Status::Warning);
+    }
+
+    #[test]
+    fn other_instances_not_counted_is_a_warning_unless_the_group_alone_is_over() {
+        let class = quota_class("c6i.large");
+        let unread =
+            |vcpus, quota| Need { others: Err("DescribeInstances: AccessDenied".into()), ..need("On-Demand", vcpus, 0, Some(quota)) };
+        let check = vcpu_quota("c6i.large", class, &[unread(20, 640.0)]);
+        assert_eq!(check.status, Status::Warning);
+        assert!(check.detail.contains("not read (DescribeInstances: AccessDenied)"), "{}", check.detail);
+        assert_eq!(vcpu_quota("c6i.large", class, &[unread(200, 32.0)]).status, Status::Failed);
     }
 }
