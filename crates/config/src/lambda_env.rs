@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use crate::fields::Choice;
 use crate::keys;
-use crate::{Config, Endpoint, OperatingSystem, Overprovision, OverprovisionStrategy, ScalingPolicy};
+use crate::{Config, Endpoint, OperatingSystem, Overprovision, OverprovisionStrategy, ScalingPolicy, WarmPool, WarmPoolState};
 
 /// Which job a function of the stack does; the template sets it, the binary dispatches on it.
 pub const FUNCTION: &str = "AGENT_STACK_FUNCTION";
@@ -21,7 +21,7 @@ pub const GITHUB_META_URL: &str = "https://api.github.com/meta";
 
 pub use crate::keys::name::{
     DISCONNECT_AFTER_IDLE_TIMEOUT, ENDPOINT, OS, OVERPROVISION_FACTOR, OVERPROVISION_STRATEGY, SCALING_POLICY, STACK_NAME,
-    TOKEN_PARAMETER_NAME,
+    TOKEN_PARAMETER_NAME, WARM_POOL_SIZE, WARM_POOL_STATE,
 };
 
 macro_rules! roles {
@@ -62,6 +62,11 @@ pub struct ScalerEnv<Asg = String> {
     /// Seconds; 0 = never.
     #[serde(rename = "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", serialize_with = "text")]
     pub disconnect_after_idle_timeout: u32,
+    /// 0 = no pool. The predictive policy plans a start from the pool with the pool's delay.
+    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_SIZE", serialize_with = "text")]
+    pub warm_pool_size: u32,
+    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_STATE")]
+    pub warm_pool_state: WarmPoolState,
 }
 
 fn text<S: Serializer>(value: &impl Display, s: S) -> Result<S::Ok, S::Error> {
@@ -85,7 +90,14 @@ impl<Asg> ScalerEnv<Asg> {
             scaling_policy: config.scaling_policy,
             os: config.os,
             disconnect_after_idle_timeout: config.agent.disconnect_after_idle_timeout,
+            warm_pool_size: config.asg.warm_pool.map_or(0, |p| p.size),
+            warm_pool_state: config.asg.warm_pool.map_or(WarmPoolState::Stopped, |p| p.state),
         }
+    }
+
+    /// The group's warm pool, when it has one.
+    pub fn warm_pool(&self) -> Option<WarmPool> {
+        (self.warm_pool_size > 0).then_some(WarmPool { size: self.warm_pool_size, state: self.warm_pool_state })
     }
 
     pub fn overprovision(&self) -> Overprovision {
@@ -103,6 +115,7 @@ impl ScalerEnv {
         let (overprovision_strategy, overprovision_factor) = (r.var(OVERPROVISION_STRATEGY), r.var(OVERPROVISION_FACTOR));
         let (asg_name, scaling_policy, os) = (r.var(ASG_NAME), r.var(SCALING_POLICY), r.var(OS));
         let disconnect_after_idle_timeout = r.var(DISCONNECT_AFTER_IDLE_TIMEOUT);
+        let (warm_pool_size, warm_pool_state) = (r.var(WARM_POOL_SIZE), r.var(WARM_POOL_STATE));
         let env = (|| {
             Some(ScalerEnv {
                 token_parameter_name: token_parameter_name?,
@@ -114,6 +127,8 @@ impl ScalerEnv {
                 scaling_policy: scaling_policy?,
                 os: os?,
                 disconnect_after_idle_timeout: disconnect_after_idle_timeout?,
+                warm_pool_size: warm_pool_size?,
+                warm_pool_state: warm_pool_state?,
             })
         })();
         match env {

@@ -22,7 +22,9 @@ fn unset_and_empty_optional_variables_take_the_stack_parameters_defaults() {
     let config = load(None, pairs).unwrap_or_else(|e| panic!("{e}")).1;
     let want = Ok(ScalerEnv::new(&config, "the-asg".to_string()));
     assert_eq!(read(REQUIRED), want);
-    let empty = [OS, DISCONNECT_AFTER_IDLE_TIMEOUT, OVERPROVISION_STRATEGY, OVERPROVISION_FACTOR, SCALING_POLICY].map(|k| (k, ""));
+    let empty =
+        [OS, DISCONNECT_AFTER_IDLE_TIMEOUT, OVERPROVISION_STRATEGY, OVERPROVISION_FACTOR, SCALING_POLICY, WARM_POOL_SIZE, WARM_POOL_STATE]
+            .map(|k| (k, ""));
     assert_eq!(read(&with(&empty)), want);
 }
 
@@ -36,6 +38,8 @@ fn each_bad_value_fails_naming_the_variable_and_what_is_allowed() {
         (OVERPROVISION_FACTOR, "1.5", "expected a whole number from 0 to 4294967295"),
         (SCALING_POLICY, "fastest", "expected one of: agent-aws-stack, predictive"),
         (ENDPOINT, "ftp://x", "expected a host[:port]"),
+        (WARM_POOL_SIZE, "two", "expected a whole number from 0 to 4294967295"),
+        (WARM_POOL_STATE, "Paused", "expected one of: Stopped, Hibernated, Running"),
     ] {
         let err = read(&with(&[(name, value)])).err().unwrap_or_default();
         assert!(err.contains(&format!("{name} {value:?} is not allowed; {allowed}")), "{name}={value}: {err}");
@@ -66,6 +70,8 @@ fn the_environment_is_written_as_text_under_agent_aws_stack_names() {
         STACK_NAME,
         TOKEN_PARAMETER_NAME,
         ENDPOINT,
+        WARM_POOL_SIZE,
+        WARM_POOL_STATE,
     ];
     want.sort_unstable();
     assert_eq!(keys, want);

@@ -6,7 +6,7 @@ use agent_stack_aws::{read_token, AsgFleet};
 use std::sync::{Mutex, OnceLock};
 
 use agent_stack_config::lambda_env::ScalerEnv;
-use agent_stack_scaler::policies::{decide_with, default_launch_delay_ms, PolicyState};
+use agent_stack_scaler::policies::{decide_with, PolicyState};
 use agent_stack_scaler::schedule::{parse_event_time, Window};
 use agent_stack_scaler::{emf, run_ticks, tick_politely, Backoff, Clock, JobQueue, PoliteTick, Primed, TickReport};
 use agent_stack_semaphore::{Http, SemaphoreClient};
@@ -27,13 +27,10 @@ impl Settings {
         Ok(Settings { env: ScalerEnv::read(get)? })
     }
 
-    /// Launch-to-registered delay the predictive policy plans for.
-    pub fn launch_delay_ms(&self) -> u64 {
-        default_launch_delay_ms(self.env.os)
-    }
-
-    pub fn idle_timeout_ms(&self) -> u64 {
-        u64::from(self.env.disconnect_after_idle_timeout).saturating_mul(1000)
+    /// What the policy starts from in a new container: the OS's launch delay, the warm pool's
+    /// start delay and the agents' idle timeout.
+    pub fn policy_state(&self) -> PolicyState {
+        PolicyState::for_stack(self.env.os, self.env.disconnect_after_idle_timeout, self.env.warm_pool())
     }
 }
 
@@ -115,7 +112,7 @@ fn semaphore_http() -> Result<Http, String> {
 /// Decides with the configured policy, updating the container's policy state.
 pub fn decide_now(settings: &Settings, observation: &agent_stack_scaler::Observation, now_ms: u64) -> agent_stack_scaler::Decision {
     let mut guard = POLICY_STATE.lock().unwrap_or_else(|p| p.into_inner());
-    let state = guard.get_or_insert_with(|| PolicyState::new(settings.launch_delay_ms(), settings.idle_timeout_ms()));
+    let state = guard.get_or_insert_with(|| settings.policy_state());
     decide_with(settings.env.scaling_policy, observation, settings.env.overprovision(), state, now_ms)
 }
 

@@ -87,6 +87,7 @@ fn a_back_off_is_one_record_when_it_starts_and_none_while_it_lasts() {
 fn the_scaler_reads_its_policy_from_the_environment() {
     use agent_stack_config::ScalingPolicy;
     use agent_stack_lambda::scaler::Settings;
+    use agent_stack_scaler::PolicyState;
     let env = |policy: Option<&'static str>| {
         move |k: &str| -> Option<String> {
             match k {
@@ -96,12 +97,16 @@ fn the_scaler_reads_its_policy_from_the_environment() {
                 "SEMAPHORE_ENDPOINT" => Some("org.semaphoreci.com".into()),
                 "SEMAPHORE_AGENT_OVERPROVISION_STRATEGY" => Some("none".into()),
                 "SEMAPHORE_AGENT_OVERPROVISION_FACTOR" => Some("0".into()),
+                "SEMAPHORE_AGENT_WARM_POOL_SIZE" => Some("2".into()),
+                "SEMAPHORE_AGENT_WARM_POOL_STATE" => Some("Stopped".into()),
                 _ => Some("x".into()),
             }
         }
     };
     let s = Settings::from_env(env(Some("predictive"))).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((s.env.scaling_policy, s.launch_delay_ms(), s.idle_timeout_ms()), (ScalingPolicy::Predictive, 240_000, 600_000));
+    assert_eq!(s.env.scaling_policy, ScalingPolicy::Predictive);
+    // Windows: a cold launch 240 s, a start from the stopped pool 40 s; idle timeout 600 s.
+    assert_eq!(s.policy_state(), PolicyState::new(240_000, 600_000).with_pool_start(40_000));
     assert_eq!(Settings::from_env(env(None)).map(|s| s.env.scaling_policy), Ok(ScalingPolicy::AgentAwsStack));
     let err = Settings::from_env(env(Some("fastest"))).err().unwrap_or_default();
     assert!(err.contains("SEMAPHORE_AGENT_SCALING_POLICY \"fastest\" is not allowed"), "{err}");

@@ -5,7 +5,7 @@
 //! [`PolicyState`] the caller owns and passes in with the time. Every policy is total over all
 //! integers, never lowers the desired capacity, and never raises it above the maximum.
 
-use agent_stack_config::{Config, OperatingSystem, Overprovision, WarmPoolState};
+use agent_stack_config::{Config, OperatingSystem, Overprovision, WarmPool, WarmPoolState};
 
 use crate::policy::{decide, demand, wanted, AsgCapacity, Decision, Observation, Reason};
 
@@ -81,9 +81,14 @@ impl PolicyState {
 
     /// The state for a stack: its OS's launch delay, its warm pool's start delay and its agents' idle timeout.
     pub fn for_config(config: &Config) -> PolicyState {
-        let state = PolicyState::new(default_launch_delay_ms(config.os), u64::from(config.agent.disconnect_after_idle_timeout) * 1000);
-        match config.asg.warm_pool {
-            Some(pool) if pool.size > 0 => state.with_pool_start(default_pool_start_delay_ms(config.os, pool.state)),
+        PolicyState::for_stack(config.os, config.agent.disconnect_after_idle_timeout, config.asg.warm_pool)
+    }
+
+    /// The state for a stack's OS, its agents' idle timeout (seconds, 0 = never) and its warm pool.
+    pub fn for_stack(os: OperatingSystem, idle_timeout_s: u32, warm_pool: Option<WarmPool>) -> PolicyState {
+        let state = PolicyState::new(default_launch_delay_ms(os), u64::from(idle_timeout_s) * 1000);
+        match warm_pool {
+            Some(pool) if pool.size > 0 => state.with_pool_start(default_pool_start_delay_ms(os, pool.state)),
             _ => state,
         }
     }

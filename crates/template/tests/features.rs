@@ -509,9 +509,19 @@ fn scaler_function_runs_once_at_a_time_every_minute() {
             "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT": "300",
             "SEMAPHORE_AGENT_STACK_NAME": "test-stack",
             "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": "test-token",
+            "SEMAPHORE_AGENT_WARM_POOL_SIZE": "0",
+            "SEMAPHORE_AGENT_WARM_POOL_STATE": "Stopped",
             "SEMAPHORE_ENDPOINT": "test.semaphoreci.com",
         })
     );
+    // With a pool, the scaler plans a start from it with the pool's delay (docs/scaler.md).
+    let pooled = template(&[
+        ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "5"),
+        ("SEMAPHORE_AGENT_WARM_POOL_SIZE", "3"),
+        ("SEMAPHORE_AGENT_WARM_POOL_STATE", "Running"),
+    ]);
+    let vars = &props(&pooled, "scalerLambdaEE0B7FDF")["Environment"]["Variables"];
+    assert_eq!((&vars["SEMAPHORE_AGENT_WARM_POOL_SIZE"], &vars["SEMAPHORE_AGENT_WARM_POOL_STATE"]), (&json!("3"), &json!("Running")));
     assert_eq!(props(&t, "scalerRule7E4F6830")["ScheduleExpression"], "rate(1 minute)");
     assert_eq!(props(&t, "scalerLambdaEventInvokeConfigE655BB6E")["MaximumRetryAttempts"], 0);
     let permission = props(&t, "scalerRuleAllowEventRuleAwsSemaphoreAgentStackscalerLambdaEE2241706771B033");
