@@ -69,7 +69,11 @@ impl AgentConfigParameter {
         for key in &unknown {
             object.remove(key);
         }
-        let parsed = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        // A value of the wrong type is named by its field (`drain.heartbeatTimeout: invalid type…`).
+        let parsed = serde_path_to_error::deserialize(value).map_err(|e| match e.path().to_string().as_str() {
+            "." => e.inner().to_string(),
+            path => format!("{path}: {}", e.inner()),
+        })?;
         Ok((parsed, unknown))
     }
 
@@ -157,6 +161,23 @@ mod tests {
         assert!(keys.iter().all(|k| KNOWN_FIELDS.contains(k)), "{keys:?}");
         let bad = AgentConfigParameter { interruption_grace_period: Some("soon".into()), ..p };
         assert!(bad.interruption_grace_period_s().unwrap_err().contains("interruptionGracePeriod"));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_field() {
+        for (field, want) in [
+            (r#""lowerDesiredAfterJob":"yes""#, "lowerDesiredAfterJob: invalid type: string \"yes\", expected a boolean"),
+            (r#""launchHookName":7"#, "launchHookName: invalid type: integer `7`, expected a string"),
+            (
+                r#""drain":{"lifecycleHookName":"h","groupNameParameterName":"g","heartbeatTimeout":"2m"}"#,
+                "drain.heartbeatTimeout: invalid type: string \"2m\"",
+            ),
+        ] {
+            let err = AgentConfigParameter::from_json(&VALUE.replacen('}', &format!(",{field}}}"), 1)).unwrap_err();
+            assert!(err.starts_with(want), "{field}: {err}");
+        }
+        let missing = AgentConfigParameter::from_json(r#"{"endpoint":"e"}"#).unwrap_err();
+        assert!(missing.starts_with("missing field"), "{missing}");
     }
 
     #[test]
