@@ -63,10 +63,16 @@ pub struct ScalerEnv<Asg = String> {
     #[serde(rename = "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT", serialize_with = "text")]
     pub disconnect_after_idle_timeout: u32,
     /// 0 = no pool. The predictive policy plans a start from the pool with the pool's delay.
-    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_SIZE", serialize_with = "text")]
+    /// Both pool variables are written only for a stack with a pool.
+    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_SIZE", serialize_with = "text", skip_serializing_if = "is_zero")]
     pub warm_pool_size: u32,
-    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_STATE")]
-    pub warm_pool_state: WarmPoolState,
+    /// `None` without a pool.
+    #[serde(rename = "SEMAPHORE_AGENT_WARM_POOL_STATE", skip_serializing_if = "Option::is_none")]
+    pub warm_pool_state: Option<WarmPoolState>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn text<S: Serializer>(value: &impl Display, s: S) -> Result<S::Ok, S::Error> {
@@ -80,6 +86,7 @@ fn configured<S: Serializer>(endpoint: &Endpoint, s: S) -> Result<S::Ok, S::Erro
 impl<Asg> ScalerEnv<Asg> {
     /// The environment the template gives the scaler of `config`.
     pub fn new(config: &Config, asg_name: Asg) -> Self {
+        let pool = config.asg.warm_pool.filter(|p| p.size > 0);
         ScalerEnv {
             token_parameter_name: config.token_parameter_name.clone(),
             stack_name: config.stack_name.clone(),
@@ -90,14 +97,15 @@ impl<Asg> ScalerEnv<Asg> {
             scaling_policy: config.scaling_policy,
             os: config.os,
             disconnect_after_idle_timeout: config.agent.disconnect_after_idle_timeout,
-            warm_pool_size: config.asg.warm_pool.map_or(0, |p| p.size),
-            warm_pool_state: config.asg.warm_pool.map_or(WarmPoolState::Stopped, |p| p.state),
+            warm_pool_size: pool.map_or(0, |p| p.size),
+            warm_pool_state: pool.map(|p| p.state),
         }
     }
 
     /// The group's warm pool, when it has one.
     pub fn warm_pool(&self) -> Option<WarmPool> {
-        (self.warm_pool_size > 0).then_some(WarmPool { size: self.warm_pool_size, state: self.warm_pool_state })
+        let state = self.warm_pool_state.filter(|_| self.warm_pool_size > 0)?;
+        Some(WarmPool { size: self.warm_pool_size, state })
     }
 
     pub fn overprovision(&self) -> Overprovision {
@@ -128,7 +136,7 @@ impl ScalerEnv {
                 os: os?,
                 disconnect_after_idle_timeout: disconnect_after_idle_timeout?,
                 warm_pool_size: warm_pool_size?,
-                warm_pool_state: warm_pool_state?,
+                warm_pool_state: Some(warm_pool_state?).filter(|_| warm_pool_size.is_some_and(|n| n > 0)),
             })
         })();
         match env {

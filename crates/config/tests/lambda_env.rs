@@ -70,11 +70,16 @@ fn the_environment_is_written_as_text_under_agent_aws_stack_names() {
         STACK_NAME,
         TOKEN_PARAMETER_NAME,
         ENDPOINT,
-        WARM_POOL_SIZE,
-        WARM_POOL_STATE,
     ];
     want.sort_unstable();
     assert_eq!(keys, want);
     assert!(written.as_object().is_some_and(|o| o.values().all(|v| v.is_string())), "{written}");
     assert_eq!(written[DISCONNECT_AFTER_IDLE_TIMEOUT], "600");
+
+    // The pool's variables only for a stack with a pool, as it reads them back.
+    let pooled = read(&with(&[(WARM_POOL_SIZE, "2"), (WARM_POOL_STATE, "Running")])).unwrap_or_else(|e| panic!("{e}"));
+    let written = serde_json::to_value(&pooled).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((&written[WARM_POOL_SIZE], &written[WARM_POOL_STATE]), (&"2".into(), &"Running".into()));
+    assert_eq!(pooled.warm_pool().map(|p| (p.size, p.state.to_string())), Some((2, "Running".to_string())));
+    assert_eq!(read(&with(&[(WARM_POOL_SIZE, "0"), (WARM_POOL_STATE, "Running")])).map(|e| e.warm_pool()), Ok(None));
 }

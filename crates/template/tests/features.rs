@@ -509,12 +509,10 @@ fn scaler_function_runs_once_at_a_time_every_minute() {
             "SEMAPHORE_AGENT_DISCONNECT_AFTER_IDLE_TIMEOUT": "300",
             "SEMAPHORE_AGENT_STACK_NAME": "test-stack",
             "SEMAPHORE_AGENT_TOKEN_PARAMETER_NAME": "test-token",
-            "SEMAPHORE_AGENT_WARM_POOL_SIZE": "0",
-            "SEMAPHORE_AGENT_WARM_POOL_STATE": "Stopped",
             "SEMAPHORE_ENDPOINT": "test.semaphoreci.com",
         })
     );
-    // With a pool, the scaler plans a start from it with the pool's delay (docs/scaler.md).
+    // Only with a pool, the scaler learns of it and plans a start from it with the pool's delay (docs/scaler.md).
     let pooled = template(&[
         ("SEMAPHORE_AGENT_ASG_MAX_SIZE", "5"),
         ("SEMAPHORE_AGENT_WARM_POOL_SIZE", "3"),
