@@ -122,6 +122,7 @@ async fn main() {
     let run = std::sync::Arc::new(run);
     // Warm moto (its first DescribeAutoScalingGroups is slow) so the figures are ours.
     let warm = run.clone();
+    stub.enqueue("bench-token", 1);
     tokio::task::spawn_blocking(move || warm(0, None)).await.unwrap_or_else(|e| panic!("{e}"));
     let group = agent_stack_aws::cfn::Stacks::new(&sdk)
         .physical_id(&stack, agent_stack_template::ids::AUTO_SCALING_GROUP)
@@ -129,12 +130,14 @@ async fn main() {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("the bench stack has no group"));
+    let fleet = agent_stack_aws::AsgFleet::new(&sdk, group.as_str());
     // The stack lookup, as an operator runs it; then the group named, as the Lambda knows it.
     for (label, asg_name) in [("group looked up in the stack", None), ("--asg-name, as the Lambda knows its group", Some(group))] {
         let mut runs = Vec::new();
         for i in 0..RUNS {
-            // One more queued job each run: every tick raises desired, so every run decides and acts.
-            stub.enqueue("bench-token", 1);
+            // Every run starts alike: one queued job and the group at 0, so every tick raises
+            // desired to 1, and moto's group does not grow from run to run.
+            fleet.set_desired(0).await.unwrap_or_else(|e| panic!("{}", e.message));
             let (r, name) = (run.clone(), asg_name.clone());
             runs.push(tokio::task::spawn_blocking(move || r(i, name)).await.unwrap_or_else(|e| panic!("{e}")));
         }
