@@ -292,17 +292,12 @@ pub fn network(vpc: &str, vpc_found: bool, subnets: &[(String, Option<SubnetFact
             "create subnets, or list them in SEMAPHORE_AGENT_SUBNETS",
         );
     }
-    if !problems.is_empty() {
-        return Check::failed(
-            NAME,
-            problems.join("; "),
-            "agents must reach Semaphore: use subnets of the VPC with a NAT gateway, or with an internet gateway and public IPs",
-        );
-    }
-    if !unsure.is_empty() {
-        return Check::warning(NAME, unsure.join("; "), "make sure that route reaches the internet (agents must reach Semaphore)");
-    }
-    Check::passed(NAME, format!("{vpc}: {}", fine.join("; ")))
+    Check::from_findings(
+        NAME,
+        (&problems, "agents must reach Semaphore: use subnets of the VPC with a NAT gateway, or with an internet gateway and public IPs"),
+        (&unsure, "make sure that route reaches the internet (agents must reach Semaphore)"),
+        || format!("{vpc}: {}", fine.join("; ")),
+    )
 }
 
 /// A security group named in the config exists, in the stack's VPC.

@@ -63,17 +63,15 @@ pub fn mac_hosts(mac: &MacHosts, facts: &MacFacts, zones: &BTreeSet<String>, max
             mac.dedicated_hosts.len()
         ));
     }
-    if !failed.is_empty() {
-        return Check::failed(
-            NAME,
-            failed.join("; "),
+    Check::from_findings(
+        NAME,
+        (
+            &failed,
             "fix SEMAPHORE_AGENT_LICENSE_CONFIGURATION_ARN, SEMAPHORE_AGENT_MAC_FAMILY or SEMAPHORE_AGENT_MAC_DEDICATED_HOSTS (docs/parameters.md)",
-        );
-    }
-    if !warnings.is_empty() {
-        return Check::warning(NAME, warnings.join("; "), "allocate more hosts, or turn on SEMAPHORE_AGENT_AUTO_ALLOCATE_HOST");
-    }
-    Check::passed(NAME, format!("license configuration available; {} in the group's zones", mac.families.join(", ")))
+        ),
+        (&warnings, "allocate more hosts, or turn on SEMAPHORE_AGENT_AUTO_ALLOCATE_HOST"),
+        || format!("license configuration available; {} in the group's zones", mac.families.join(", ")),
+    )
 }
 
 #[cfg(test)]

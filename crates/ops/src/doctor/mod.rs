@@ -49,6 +49,23 @@ impl Check {
     pub fn failed(name: &'static str, detail: impl Into<String>, next: impl Into<String>) -> Check {
         Check { name, status: Status::Failed, detail: detail.into(), next: Some(next.into()) }
     }
+
+    /// The verdict of a check that collects findings: failed with every failure when there is one,
+    /// else a warning with every doubt when there is one, else passed with `passed`.
+    pub fn from_findings(
+        name: &'static str,
+        (failures, fix): (&[String], &str),
+        (doubts, check): (&[String], &str),
+        passed: impl FnOnce() -> String,
+    ) -> Check {
+        if !failures.is_empty() {
+            Check::failed(name, failures.join("; "), fix)
+        } else if !doubts.is_empty() {
+            Check::warning(name, doubts.join("; "), check)
+        } else {
+            Check::passed(name, passed())
+        }
+    }
 }
 
 /// Every check, in order.

@@ -83,21 +83,12 @@ pub fn vcpu_quota(instance_type: &str, class: Option<QuotaClass>, needs: &[Need]
             }
         }
     }
-    if !failed.is_empty() {
-        return Check::failed(
-            NAME,
-            failed.join("; "),
-            "request a quota increase (Service Quotas → EC2), or lower SEMAPHORE_AGENT_ASG_MAX_SIZE",
-        );
-    }
-    if !tight.is_empty() {
-        return Check::warning(
-            NAME,
-            tight.join("; "),
-            "the group may not reach its maximum: request a quota increase, or lower SEMAPHORE_AGENT_ASG_MAX_SIZE",
-        );
-    }
-    Check::passed(NAME, fine.join("; "))
+    Check::from_findings(
+        NAME,
+        (&failed, "request a quota increase (Service Quotas → EC2), or lower SEMAPHORE_AGENT_ASG_MAX_SIZE"),
+        (&tight, "the group may not reach its maximum: request a quota increase, or lower SEMAPHORE_AGENT_ASG_MAX_SIZE"),
+        || fine.join("; "),
+    )
 }
 
 #[cfg(test)]
