@@ -85,7 +85,10 @@ async fn main() {
     let ca = TestCa::generate();
     let bundle = std::env::temp_dir().join(format!("{stack}-ca.pem"));
     ca.write_bundle(&bundle);
-    let aws_front = ca.front(&format!("127.0.0.1:{}", moto.port)).await;
+    // One front per service, as each has a host of its own in production: a connection is reused
+    // only by calls to the same service (DescribeAutoScalingGroups, then SetDesiredCapacity).
+    let moto_addr = format!("127.0.0.1:{}", moto.port);
+    let (cfn_front, ssm_front, aws_front) = (ca.front(&moto_addr).await, ca.front(&moto_addr).await, ca.front(&moto_addr).await);
     let semaphore_front = ca.front(stub.endpoint().trim_start_matches("http://")).await;
     let file = std::env::temp_dir().join(format!("{stack}.json"));
     let json = format!(
@@ -96,9 +99,11 @@ async fn main() {
 
     let mut env = moto.env();
     env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
-    env.push(("AWS_ENDPOINT_URL", aws_front.url()));
+    env.push(("AWS_ENDPOINT_URL_CLOUDFORMATION", cfn_front.url()));
+    env.push(("AWS_ENDPOINT_URL_SSM", ssm_front.url()));
+    env.push(("AWS_ENDPOINT_URL_AUTO_SCALING", aws_front.url()));
     env.push(("SSL_CERT_FILE", bundle.display().to_string()));
-    let fronts = std::sync::Arc::new((aws_front, semaphore_front));
+    let fronts = std::sync::Arc::new((aws_front, semaphore_front, cfn_front, ssm_front));
     let bin = std::env::var("AGENT_STACK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_agent-stack").to_string());
     let run = move |jobs: usize, asg_name: Option<String>| {
         let mut cmd = Command::new("/usr/bin/time");
@@ -106,7 +111,8 @@ async fn main() {
         if let Some(name) = asg_name {
             cmd.arg("--asg-name").arg(name);
         }
-        cmd.env_remove("SSL_CERT_DIR");
+        // As in production: no SSL_CERT_DIR, and not the library path cargo sets for the bench itself.
+        cmd.env_remove("SSL_CERT_DIR").env_remove("LD_LIBRARY_PATH");
         for (k, v) in &env {
             cmd.env(k, v);
         }
@@ -117,7 +123,8 @@ async fn main() {
         let rss_kib: u64 = stderr.lines().last().and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
         assert!(out.status.success(), "jobs {jobs}: {stderr}");
         let decision = fronts.0.first_sent("Action=SetDesiredCapacity", started).map_or(f64::NAN, |t| (t - started).as_secs_f64() * 1000.0);
-        Run { wall, decision, first_aws: first_after(&fronts.0, started), first_semaphore: first_after(&fronts.1, started), rss_kib }
+        let first_aws = [&fronts.0, &fronts.2, &fronts.3].map(|f| first_after(f, started)).into_iter().fold(f64::NAN, f64::min);
+        Run { wall, decision, first_aws, first_semaphore: first_after(&fronts.1, started), rss_kib }
     };
     let run = std::sync::Arc::new(run);
     // Warm moto (its first DescribeAutoScalingGroups is slow) so the figures are ours.

@@ -1,16 +1,24 @@
 //! A loopback TLS front for the plain-HTTP stand-ins (moto, the Semaphore stub), so that a child
 //! process meets TLS as it does in production: a test-only CA made at run time, a server
 //! certificate for `127.0.0.1` and `localhost` signed by it, and a proxy that terminates TLS and
-//! forwards the bytes to the stand-in. The child trusts the CA the way a user trusts a company CA:
+//! relays HTTP/1.1 requests to the stand-in, keeping the client's connection open as a real
+//! endpoint does. The child trusts the CA the way a user trusts a company CA:
 //! a PEM bundle named by `SSL_CERT_FILE` ([`TestCa::write_bundle`]).
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::CONNECTION;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{crypto::aws_lc_rs, ServerConfig};
@@ -85,37 +93,54 @@ impl TestCa {
     }
 }
 
-/// One connection: the TLS handshake, then bytes both ways until either side closes. What the
-/// client sends is logged with the time it arrived.
-async fn forward(acceptor: TlsAcceptor, client: TcpStream, upstream: String, log: Arc<Mutex<Vec<(Instant, String)>>>) {
+/// One client connection: the TLS handshake, then HTTP/1.1 requests for as long as the client keeps
+/// the connection open, as AWS's and Semaphore's endpoints allow. Each request goes to the stand-in
+/// on a connection of its own (moto closes its connection after every answer, which a real endpoint
+/// does not), and is logged, with its body, at the time it had fully arrived.
+async fn forward(acceptor: TlsAcceptor, client: TcpStream, upstream: String, log: Log) {
     let _ = client.set_nodelay(true);
     let Ok(tls) = acceptor.accept(client).await else { return };
-    let Ok(plain) = TcpStream::connect(&upstream).await else { return };
-    let _ = plain.set_nodelay(true);
-    let (mut from_client, mut to_client) = tokio::io::split(tls);
-    let (mut from_upstream, mut to_upstream) = plain.into_split();
-    let requests = async {
-        let mut buf = vec![0u8; 16 * 1024];
-        while let Ok(n @ 1..) = from_client.read(&mut buf).await {
-            log.lock().unwrap_or_else(|p| p.into_inner()).push((Instant::now(), String::from_utf8_lossy(&buf[..n]).into_owned()));
-            if to_upstream.write_all(&buf[..n]).await.is_err() {
-                break;
-            }
+    let relay = service_fn(move |request| relay(request, upstream.clone(), log.clone()));
+    let _ = http1::Builder::new().serve_connection(TokioIo::new(tls), relay).await;
+}
+
+type Log = Arc<Mutex<Vec<(Instant, String)>>>;
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// Passes one request to the stand-in and its answer back, without the stand-in's
+/// `Connection: close`; a stand-in that cannot be reached is a 502.
+async fn relay(request: Request<Incoming>, upstream: String, log: Log) -> Result<Response<Full<Bytes>>, Infallible> {
+    let answer = async {
+        let (mut head, body) = request.into_parts();
+        let body = body.collect().await?.to_bytes();
+        let mut text = format!("{} {}\n", head.method, head.uri);
+        for (name, value) in &head.headers {
+            text.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
         }
-        let _ = to_upstream.shutdown().await;
+        text.push_str(&String::from_utf8_lossy(&body));
+        log.lock().unwrap_or_else(|p| p.into_inner()).push((Instant::now(), text));
+        head.headers.remove(CONNECTION);
+        let stream = TcpStream::connect(&upstream).await?;
+        stream.set_nodelay(true)?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let (mut head, body) = sender.send_request(Request::from_parts(head, Full::new(body))).await?.into_parts();
+        let body = body.collect().await?.to_bytes();
+        head.headers.remove(CONNECTION);
+        Ok::<_, Failure>(Response::from_parts(head, Full::new(body)))
     };
-    let answers = async {
-        let _ = tokio::io::copy(&mut from_upstream, &mut to_client).await;
-        let _ = to_client.shutdown().await;
-    };
-    tokio::join!(requests, answers);
+    Ok(answer.await.unwrap_or_else(|e| {
+        let mut failed = Response::new(Full::new(Bytes::from(format!("TLS front: {e}"))));
+        *failed.status_mut() = StatusCode::BAD_GATEWAY;
+        failed
+    }))
 }
 
 /// A running TLS front; it stops when dropped.
 pub struct TlsFront {
     pub addr: SocketAddr,
     accepted: Arc<Mutex<Vec<Instant>>>,
-    sent: Arc<Mutex<Vec<(Instant, String)>>>,
+    sent: Log,
     task: tokio::task::JoinHandle<()>,
 }
 
