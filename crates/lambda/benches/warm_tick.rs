@@ -32,9 +32,13 @@ async fn main() {
         return;
     };
     let moto = Moto::shared().unwrap_or_else(|| panic!("moto was just used"));
-    let aws_front = ca.front(&format!("127.0.0.1:{}", moto.port)).await;
+    // One front per service, as each has a host of its own in AWS (the fronts keep connections
+    // open as AWS does, so a warm container reuses one per service).
+    let moto_addr = format!("127.0.0.1:{}", moto.port);
+    let (ssm_front, asg_front) = (ca.front(&moto_addr).await, ca.front(&moto_addr).await);
     let semaphore_front = ca.front(stub.endpoint().trim_start_matches("http://")).await;
-    unsafe { std::env::set_var("AWS_ENDPOINT_URL", aws_front.url()) };
+    unsafe { std::env::set_var("AWS_ENDPOINT_URL_SSM", ssm_front.url()) };
+    unsafe { std::env::set_var("AWS_ENDPOINT_URL_AUTO_SCALING", asg_front.url()) };
     // What the Lambda's init builds once.
     let sdk = sdk_config(CallProfile::Tick).await;
     let mut settings = scaler_settings(&deployed, &stub);
