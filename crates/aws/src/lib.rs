@@ -27,7 +27,7 @@ pub mod states;
 
 pub use error::{Error, Kind};
 pub use fleet::{suspend_az_rebalance, AsgFleet};
-pub use sdk::{sdk_config, CallProfile};
+pub use sdk::{preload_trust_store, sdk_config, CallProfile};
 pub use ssm::{get_string, put_string, put_token, read_token, TokenError};
 
 pub use aws_config::SdkConfig;

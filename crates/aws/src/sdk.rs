@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
 
 /// How patient calls are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,17 @@ pub(crate) fn timeouts(profile: CallProfile) -> (TimeoutConfig, RetryConfig) {
         ),
     };
     (timeouts, RetryConfig::standard().with_max_attempts(attempts))
+}
+
+/// Starts reading the system's trust store for the SDK on a thread of its own, so that a cold
+/// process's first AWS call need not wait for it. The SDK reads the store once per process, when it
+/// builds its first connector, and keeps it; building (and dropping) a default connector here fills
+/// that cache while the caller loads its configuration. Harmless if the SDK stops caching: the
+/// thread then only costs the read. (docs/scaler.md, "Cold start".)
+pub fn preload_trust_store() {
+    let _ = std::thread::Builder::new().name("trust-store".into()).spawn(|| {
+        let _ = aws_smithy_http_client::default_connector(&HttpConnectorSettings::default(), None);
+    });
 }
 
 /// Loads region, credentials and endpoint (`AWS_ENDPOINT_URL`) from the environment, as the SDK does.

@@ -16,6 +16,7 @@ use crate::error::CliError;
 use crate::load::load_valid;
 
 pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
+    agent_stack_aws::preload_trust_store();
     let config = load_valid(&args.config)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {

@@ -34,6 +34,7 @@ impl From<Failure> for Diagnostic {
 
 /// Serves invocations until Lambda stops the process.
 pub async fn serve() -> Result<(), lambda_runtime::Error> {
+    agent_stack_aws::preload_trust_store();
     if let Err(e) = check_environment(|k| std::env::var(k).ok()) {
         log::error("init failed", &json!({ "error": e }));
         report_init_error(&e).await;
