@@ -20,8 +20,6 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
     let config = load_valid(&args.config)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        // Loading the trust store for Semaphore is work of its own: it overlaps the AWS calls.
-        let http = tokio::task::spawn_blocking(Http::new);
         let sdk = sdk_config(CallProfile::Command).await;
         // Two chains at once, each ending in the first tick's read: the token, then Semaphore's
         // metrics; the group's name, then the group. The set-up's errors come before any tick.
@@ -33,8 +31,8 @@ pub fn run(args: &ScaleArgs) -> Result<(), CliError> {
                 Ok::<_, CliError>((name, fleet, first))
             },
             async {
-                let token = read_token(&sdk, &config.token_parameter_name).await.map_err(|e| CliError::Failed(e.to_string()))?;
-                let http = http.await.map_err(|e| CliError::Failed(format!("cannot build the HTTP client: {e}")))?;
+                let (token, http) = tokio::join!(read_token(&sdk, &config.token_parameter_name), Http::build_aside());
+                let token = token.map_err(|e| CliError::Failed(e.to_string()))?;
                 let http = http.map_err(|e| CliError::Failed(e.to_string()))?;
                 let client = SemaphoreClient::with_http(&http, &config.endpoint, token);
                 let first = JobQueue::metrics(&client).await;

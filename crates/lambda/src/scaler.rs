@@ -101,11 +101,11 @@ fn save_backoff(backoff: Backoff) {
 /// trust store nor opens a new TLS connection while the last one is still open.
 static SEMAPHORE_HTTP: OnceLock<Http> = OnceLock::new();
 
-fn semaphore_http() -> Result<Http, String> {
+async fn semaphore_http() -> Result<Http, String> {
     if let Some(http) = SEMAPHORE_HTTP.get() {
         return Ok(http.clone());
     }
-    let http = Http::new().map_err(|e| e.to_string())?;
+    let http = Http::build_aside().await.map_err(|e| e.to_string())?;
     Ok(SEMAPHORE_HTTP.get_or_init(|| http).clone())
 }
 
@@ -133,8 +133,9 @@ pub async fn invoke<C: Clock>(
     let now = clock.now_ms();
     let first_tick_now = window.allows_start(now) && backoff.get().waiting_until(now).is_none();
     let jobs = async {
-        let token = read_token(sdk, &settings.env.token_parameter_name).await.map_err(|e| e.to_string())?;
-        let client = SemaphoreClient::with_http(&semaphore_http()?, &settings.env.endpoint, token);
+        let (token, http) = tokio::join!(read_token(sdk, &settings.env.token_parameter_name), semaphore_http());
+        let token = token.map_err(|e| e.to_string())?;
+        let client = SemaphoreClient::with_http(&http?, &settings.env.endpoint, token);
         let first = if first_tick_now { Some(JobQueue::metrics(&client).await) } else { None };
         Ok::<_, String>((client, first))
     };

@@ -73,6 +73,14 @@ impl Http {
             .map(Http)
             .map_err(|e| ClientError(e.to_string()))
     }
+
+    /// [`Http::new`] on a blocking thread, started once the caller's other futures have had their
+    /// first poll: a cold scaler sends its first AWS calls, and the trust store loads while their
+    /// answers are awaited instead of competing with the work before them.
+    pub async fn build_aside() -> Result<Http, ClientError> {
+        tokio::task::yield_now().await;
+        tokio::task::spawn_blocking(Http::new).await.map_err(|e| ClientError(format!("cannot build the HTTP client: {e}")))?
+    }
 }
 
 /// A client for one agent type (one registration token).
