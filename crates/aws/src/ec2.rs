@@ -14,7 +14,7 @@ pub async fn default_vpc_id(config: &aws_config::SdkConfig) -> Result<Option<Str
         .filters(Filter::builder().name("is-default").values("true").build())
         .send()
         .await
-        .map_err(|e| Error::from_sdk(format!("DescribeVpcs"), &e))?;
+        .map_err(|e| Error::from_sdk("DescribeVpcs".to_string(), &e))?;
     Ok(out.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_string))
 }
 

@@ -98,14 +98,14 @@ async fn healthy_world() -> Option<World> {
         .root_device_name("/dev/sda1")
         .send()
         .await
-        .unwrap_or_else(|e| fail(e));
-    let vpc = agent_stack_aws::ec2::default_vpc_id(&sdk).await.unwrap_or_else(|e| fail(e)).unwrap_or_else(|| panic!("no default VPC"));
+        .unwrap_or_else(fail);
+    let vpc = agent_stack_aws::ec2::default_vpc_id(&sdk).await.unwrap_or_else(fail).unwrap_or_else(|| panic!("no default VPC"));
     let tables = ec2
         .describe_route_tables()
         .filters(agent_stack_aws::ec2_sdk::types::Filter::builder().name("vpc-id").values(&vpc).build())
         .send()
         .await
-        .unwrap_or_else(|e| fail(e));
+        .unwrap_or_else(fail);
     let main = tables
         .route_tables()
         .iter()
@@ -115,19 +115,13 @@ async fn healthy_world() -> Option<World> {
         .to_string();
     let has_default = tables.route_tables().iter().any(|t| t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")));
     if !has_default {
-        let igw = ec2.create_internet_gateway().send().await.unwrap_or_else(|e| fail(e));
+        let igw = ec2.create_internet_gateway().send().await.unwrap_or_else(fail);
         let igw = igw.internet_gateway().and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_string();
-        ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.unwrap_or_else(|e| fail(e));
-        ec2.create_route()
-            .route_table_id(&main)
-            .destination_cidr_block("0.0.0.0/0")
-            .gateway_id(&igw)
-            .send()
-            .await
-            .unwrap_or_else(|e| fail(e));
+        ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.unwrap_or_else(fail);
+        ec2.create_route().route_table_id(&main).destination_cidr_block("0.0.0.0/0").gateway_id(&igw).send().await.unwrap_or_else(fail);
     }
-    ec2.create_key_pair().key_name(&stack).send().await.unwrap_or_else(|e| fail(e));
-    agent_stack_aws::s3::ensure_bucket(&sdk, &stack).await.unwrap_or_else(|e| fail(e));
+    ec2.create_key_pair().key_name(&stack).send().await.unwrap_or_else(fail);
+    agent_stack_aws::s3::ensure_bucket(&sdk, &stack).await.unwrap_or_else(fail);
 
     let stub = SemaphoreStub::start().await;
     stub.add_agent_type(TOKEN);
@@ -183,7 +177,7 @@ async fn doctor_passes_a_healthy_setup_and_names_what_is_broken_in_others() {
     let iam = agent_stack_aws::iam_sdk::Client::new(&sdk);
     let policy = unique("doctor-policy");
     let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
-    iam.create_policy().policy_name(&policy).policy_document(document).send().await.unwrap_or_else(|e| fail(e));
+    iam.create_policy().policy_name(&policy).policy_document(document).send().await.unwrap_or_else(fail);
     let (code, out) = world.doctor(&[("SEMAPHORE_AGENT_MANAGED_POLICY_NAMES", &policy)], &[], false);
     assert_eq!(code, 0, "{out}");
     assert!(line(&out, "managed policies").starts_with("passed"), "{out}");
@@ -198,7 +192,7 @@ async fn doctor_passes_a_healthy_setup_and_names_what_is_broken_in_others() {
     // allocated; then an unknown configuration and a host that does not exist.
     let ec2 = agent_stack_aws::ec2_sdk::Client::new(&sdk);
     let allocated = ec2.allocate_hosts().instance_type("mac2.metal").availability_zone(format!("{REGION}a")).quantity(1).send().await;
-    let host = allocated.unwrap_or_else(|e| fail(e)).host_ids().first().cloned().unwrap_or_default();
+    let host = allocated.unwrap_or_else(fail).host_ids().first().cloned().unwrap_or_default();
     let mac = [
         ("SEMAPHORE_AGENT_OS", "macos"),
         ("SEMAPHORE_AGENT_ARCH", "arm64"),

@@ -154,9 +154,12 @@ pub fn mac_family(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A check, an input, and whether the check accepts it.
+    type Case = (fn(&str) -> bool, &'static str, bool);
+
     #[test]
     fn table() {
-        let cases: &[(fn(&str) -> bool, &str, bool)] = &[
+        let cases: &[Case] = &[
             (stack_name, "test-stack", true),
             (stack_name, "1stack", false),
             (stack_name, "my_stack", false),

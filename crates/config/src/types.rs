@@ -64,6 +64,8 @@ choice!(
     ScalingPolicy { AgentAwsStack = "agent-aws-stack", Predictive = "predictive" }
 );
 
+// `choice!` declares the enum and takes no `#[default]`, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for ScalingPolicy {
     fn default() -> Self {
         Self::AgentAwsStack

@@ -95,6 +95,8 @@ pub fn changes_what_agents_boot_with(cs: &ChangeSet) -> bool {
 }
 
 /// What [`apply`] did.
+// One value per command, returned once: not worth boxing the larger variant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
     /// The stack already has this template and these parameters.

@@ -87,20 +87,18 @@ fn main() {
                 run[0].0.wait_p95_s / base.summary.wait_p95_s,
                 run[0].0.cost / base.cost_usd
             );
-            for after_job in [AfterJob::LowerWithPool] {
-                let rl = recommend(&trace, &FleetModel { after_job, ..model }, &configured, &space, seed);
-                let bl = rl.best.as_ref().unwrap_or(&rl.baseline);
-                println!(
-                    "    {after_job:?}: rec {} = {:.2}x wait {:.3}x cost",
-                    brief(bl, &configured),
-                    bl.summary.wait_p95_s / base.summary.wait_p95_s,
-                    bl.cost_usd / base.cost_usd
-                );
-                let cheapest =
-                    rl.candidates.iter().filter(|c| c.summary.wait_p95_s <= half).min_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd));
-                if let Some(c) = cheapest {
-                    println!("    {after_job:?}: cheapest at <= 0.5x: {} = {:.3}x cost", brief(c, &configured), c.cost_usd / base.cost_usd);
-                }
+            let after_job = AfterJob::LowerWithPool;
+            let rl = recommend(&trace, &FleetModel { after_job, ..model }, &configured, &space, seed);
+            let bl = rl.best.as_ref().unwrap_or(&rl.baseline);
+            println!(
+                "    {after_job:?}: rec {} = {:.2}x wait {:.3}x cost",
+                brief(bl, &configured),
+                bl.summary.wait_p95_s / base.summary.wait_p95_s,
+                bl.cost_usd / base.cost_usd
+            );
+            let cheapest = rl.candidates.iter().filter(|c| c.summary.wait_p95_s <= half).min_by(|a, b| a.cost_usd.total_cmp(&b.cost_usd));
+            if let Some(c) = cheapest {
+                println!("    {after_job:?}: cheapest at <= 0.5x: {} = {:.3}x cost", brief(c, &configured), c.cost_usd / base.cost_usd);
             }
         }
     }

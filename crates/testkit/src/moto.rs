@@ -66,6 +66,8 @@ fn start() -> Option<Moto> {
         log = log.display(),
         parent = std::process::id()
     );
+    // Not waited for: the shell lives as long as this test binary and ends moto when it is gone.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
