@@ -11,6 +11,8 @@
 # of itself with its own go.mod and go.sum, which is what `go install` would have built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/go-scratch.sh
+source scripts/go-scratch.sh
 
 packer_version=v1.14.3
 packer_sum="h1:8Vd10c6rsxcVNfUjzTE4P6rh/LPCBGCMjeFgpV/pQrw="
@@ -25,6 +27,7 @@ build_from_proxy() {
   if [ ! -x "$out" ]; then
     echo "== building $name from $module@$version (Go module proxy)"
     local json got dir src
+    go_scratch
     json=$(GOFLAGS=-mod=mod GONOSUMDB="$module" go mod download -json "$module@$version")
     got=$(sed -n 's/^[[:space:]]*"Sum": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
     dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
@@ -45,6 +48,7 @@ build_from_proxy packer github.com/hashicorp/packer "$packer_version" "$packer_s
 packer=$REPLY
 build_from_proxy packer-plugin-amazon github.com/hashicorp/packer-plugin-amazon "$plugin_version" "$plugin_sum"
 plugin=$REPLY
+go_scratch_remove
 
 export CHECKPOINT_DISABLE=1 PACKER_PLUGIN_PATH="$PWD/.tools/packer-plugins"
 # `packer init` cannot download: register the built plugin the way Packer documents for local

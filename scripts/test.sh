@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs the third-party stand-ins (cfn-lint, moto, the HCL parser and
-# shellcheck for images/) into .venv when requirements-dev.txt changed, and the Go tools (AWS's
+# the shellcheck binary for images/) into .venv when requirements-dev.txt changed, and the Go tools (AWS's
 # Lambda runtime emulator; the real Semaphore agent where the Go module proxy serves it) into
 # .tools, checks the image templates, then runs every test with the stand-ins required, so nothing
 # is skipped silently.
@@ -10,13 +10,15 @@ stamp=".venv/requirements-dev.sha256"
 if [ ! -f "$stamp" ] || ! sha256sum --check --status "$stamp" 2>/dev/null; then
   echo "== installing test stand-ins into .venv (requirements-dev.txt)"
   python3 -m venv .venv
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements-dev.txt
   sha256sum requirements-dev.txt > "$stamp"
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 export AGENT_STACK_REQUIRE_CFN_LINT=1 AGENT_STACK_REQUIRE_MOTO=1
 # Tests talk to local stand-ins only; ignore the developer's AWS profile.
 unset AWS_PROFILE AWS_DEFAULT_PROFILE
+# shellcheck source=scripts/go-scratch.sh
+source scripts/go-scratch.sh
 # go_install NAME VERSION PACKAGE [go install flags…]: installs the Go tool NAME from the Go module
 # proxy, pinned, into .tools/NAME-VERSION once; REPLY is its path, or empty when it cannot be had
 # (the error is printed).
@@ -27,7 +29,7 @@ go_install() {
   REPLY=""
   if [ ! -x "$dir/$name" ] && command -v go >/dev/null; then
     echo "== installing $name ($package@$version) with go install"
-    mkdir -p .tools
+    go_scratch
     if ! GOBIN="$dir" GOFLAGS=-mod=mod go install "$@" "$package@$version" 2>"$dir.log"; then
       echo "   go install failed:"
       head -n 3 "$dir.log" | sed "s/^/   /"
@@ -64,6 +66,7 @@ if [ -z "${AGENT_STACK_LAMBDA_RIE:-}" ]; then
   export AGENT_STACK_LAMBDA_RIE="$REPLY"
 fi
 export AGENT_STACK_REQUIRE_RIE=1
+go_scratch_remove
 
 echo "== images/: Packer templates (our rules, then Packer itself), scripts, units, CloudWatch configs"
 python images/check.py
