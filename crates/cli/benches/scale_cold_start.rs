@@ -88,7 +88,7 @@ async fn main() {
     // One front per service, as each has a host of its own in production: a connection is reused
     // only by calls to the same service (DescribeAutoScalingGroups, then SetDesiredCapacity).
     let moto_addr = format!("127.0.0.1:{}", moto.port);
-    let (cfn_front, ssm_front, aws_front) = (ca.front(&moto_addr).await, ca.front(&moto_addr).await, ca.front(&moto_addr).await);
+    let (cfn_front, ssm_front, asg_front) = (ca.front(&moto_addr).await, ca.front(&moto_addr).await, ca.front(&moto_addr).await);
     let semaphore_front = ca.front(stub.endpoint().trim_start_matches("http://")).await;
     let file = std::env::temp_dir().join(format!("{stack}.json"));
     let json = format!(
@@ -101,9 +101,9 @@ async fn main() {
     env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
     env.push(("AWS_ENDPOINT_URL_CLOUDFORMATION", cfn_front.url()));
     env.push(("AWS_ENDPOINT_URL_SSM", ssm_front.url()));
-    env.push(("AWS_ENDPOINT_URL_AUTO_SCALING", aws_front.url()));
+    env.push(("AWS_ENDPOINT_URL_AUTO_SCALING", asg_front.url()));
     env.push(("SSL_CERT_FILE", bundle.display().to_string()));
-    let fronts = std::sync::Arc::new((aws_front, semaphore_front, cfn_front, ssm_front));
+    let fronts = std::sync::Arc::new((asg_front, semaphore_front, cfn_front, ssm_front));
     let bin = std::env::var("AGENT_STACK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_agent-stack").to_string());
     let run = move |jobs: usize, asg_name: Option<String>| {
         let mut cmd = Command::new("/usr/bin/time");
