@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The test command: installs the third-party stand-ins (cfn-lint, moto, the HCL parser and
-# the shellcheck binary for images/) into .venv when requirements-dev.txt changed, and the Go tools (AWS's
-# Lambda runtime emulator; the real Semaphore agent where the Go module proxy serves it) into
-# .tools, checks the image templates, then runs every test with the stand-ins required, so nothing
-# is skipped silently.
+# The test command: installs the third-party stand-ins (cfn-lint, moto, and for images/ the HCL
+# parser and the shellcheck binary) into .venv when requirements-dev.txt changed, and the Go tools
+# (AWS's Lambda runtime emulator; the real Semaphore agent where the Go module proxy serves it)
+# into .tools, checks the image templates, then runs every test with the stand-ins required, so
+# nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=".venv/requirements-dev.sha256"
